@@ -1,0 +1,1 @@
+"""Tenants, agencies, services, units, users and key custody."""

@@ -1,0 +1,1 @@
+"""Room `audit`: see DESIGN.md."""

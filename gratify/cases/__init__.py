@@ -1,0 +1,1 @@
+"""Room `cases`: see DESIGN.md."""

@@ -1,0 +1,1 @@
+"""Primitives only, no I/O: the one place that imports cryptographic primitives."""

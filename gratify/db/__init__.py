@@ -1,0 +1,1 @@
+"""Declarative base, shared column types, engine and sessions, migrations."""

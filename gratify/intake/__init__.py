@@ -1,0 +1,1 @@
+"""Room `intake`: see DESIGN.md."""

@@ -1,0 +1,1 @@
+"""Room `notify`: see DESIGN.md."""

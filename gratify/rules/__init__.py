@@ -1,0 +1,1 @@
+"""Room `rules`: see DESIGN.md."""

@@ -1,0 +1,1 @@
+"""Room `stats`: see DESIGN.md."""

@@ -1,0 +1,1 @@
+"""Shared web plumbing: headers, templating, i18n, errors."""
