@@ -17,6 +17,8 @@ from typing import Any, get_type_hints
 from urllib.parse import urlsplit, urlunsplit
 
 ENV_PREFIX = "GRATIFY_"
+# Top-level tables of the config file that are not settings (read by their own loaders).
+OTHER_TABLES = frozenset({"tenants"})
 
 
 class SettingsError(ValueError):
@@ -132,6 +134,8 @@ class Settings:
             except (OSError, tomllib.TOMLDecodeError) as exc:
                 raise SettingsError(f"cannot read config file {config_path}: {exc}") from exc
         names = {f.name for f in dataclasses.fields(cls)}
+        for table in OTHER_TABLES:
+            raw.pop(table, None)
         unknown = set(raw) - names
         if unknown:
             raise SettingsError(f"unknown settings in {config_path}: {', '.join(sorted(unknown))}")

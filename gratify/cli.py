@@ -1,0 +1,250 @@
+"""The `gratify` command for operators (API.md, "Commands")."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from gratify import __version__
+from gratify.accounts.install import InitResult, initialise, load_tenants
+from gratify.accounts.keys import Keyring, KeysError, has_server_keys
+from gratify.accounts.tenants_config import (
+    TenantsConfig,
+    TenantsConfigError,
+    demo_tenants_config,
+    load_tenants_file,
+)
+from gratify.db.engine import create_engine
+from gratify.db.migrate import current_revision, head_revision, upgrade_to_head
+from gratify.server import serve
+from gratify.settings import Settings, SettingsError, redact_url, settings_table
+
+DEMO_DIR = Path("gratify-demo")
+
+ESCROW_NOTICE = """\
+ESCROW RECOVERY KEY for tenant {tenant} (key id {key_id})
+
+This private key is shown ONCE and is not stored anywhere. With it, the tenant can
+recover every case if all of its handlers lose their passwords. Without it, such cases
+are lost for good. Whoever holds it can read every report of the tenant: print it or
+write it down, keep it offline in a sealed envelope in a safe, and never put it on a
+computer connected to a network.
+
+{private_text}
+"""
+
+
+class CommandError(Exception):
+    """A failure explained in words; the command prints it and exits 1."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script and of ``python -m gratify``."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        result: int = args.handler(args)
+    except (CommandError, KeysError, SettingsError, TenantsConfigError) as exc:
+        print(f"gratify: {exc}", file=sys.stderr)
+        return 1
+    return result
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gratify",
+        description="Gratification reports, anonymous whistleblowing and broker reports.",
+    )
+    parser.add_argument("--version", action="version", version=f"gratify {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    init = sub.add_parser(
+        "init",
+        help="create the database, the keys and the tenants",
+        description="Create the data folder, the database (migrated to head), the keys folder "
+        "and the tenants of the config file (or the built-in demo tenants). Prints each "
+        "tenant's escrow private key once. Refuses to overwrite existing keys.",
+    )
+    _common(init)
+    init.set_defaults(handler=_init)
+
+    serve_p = sub.add_parser(
+        "serve",
+        help="serve the web application",
+        description="Serve the app. GRATIFY_DATA_DIR, GRATIFY_DATABASE_URL and "
+        "GRATIFY_SMTP_URL choose where things live.",
+    )
+    _common(serve_p)
+    serve_p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    serve_p.add_argument("--port", type=int, help="port to listen on (default 8000)")
+    serve_p.add_argument("--workers", type=int, help="worker processes (default 1)")
+    serve_p.set_defaults(handler=_serve)
+
+    demo = sub.add_parser(
+        "demo",
+        help="initialise ./gratify-demo with the demo tenants if needed, then serve",
+        description="Initialise ./gratify-demo/ with the demo tenants (if not done yet), "
+        "then serve it on 127.0.0.1.",
+    )
+    demo.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    demo.set_defaults(handler=_demo)
+
+    migrate = sub.add_parser(
+        "migrate",
+        help="upgrade the database schema to head",
+        description="Apply every database migration the database lacks.",
+    )
+    _common(migrate)
+    migrate.set_defaults(handler=_migrate)
+
+    tenants = sub.add_parser("tenants", help="manage tenants")
+    tenants_sub = tenants.add_subparsers(dest="tenants_command", required=True, metavar="ACTION")
+    tenants_load = tenants_sub.add_parser(
+        "load",
+        help="add or update tenants from a config file",
+        description="Add or update the tenants of FILE on an initialised installation; "
+        "new tenants get an escrow key, printed once.",
+    )
+    _common(tenants_load)
+    tenants_load.add_argument("file", type=Path)
+    tenants_load.set_defaults(handler=_tenants_load)
+
+    settings_p = sub.add_parser(
+        "settings",
+        help="show the settings in force, or document them all",
+        description="Show the settings in force (secrets hidden), or with --markdown the "
+        "table of every setting.",
+    )
+    _common(settings_p)
+    settings_p.add_argument("--markdown", action="store_true", help="print the docs table")
+    settings_p.set_defaults(handler=_settings)
+    return parser
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data-dir", type=Path, help="data folder (default: GRATIFY_DATA_DIR or ./gratify-data)"
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        help="TOML file with settings and [[tenants]] (default: GRATIFY_CONFIG)",
+    )
+
+
+def _settings_from(args: argparse.Namespace) -> Settings:
+    config: Path | None = getattr(args, "config", None)
+    settings = Settings.load(config_file=config)
+    data_dir: Path | None = getattr(args, "data_dir", None)
+    if data_dir is not None:
+        settings = settings.with_changes(data_dir=data_dir)
+    return settings
+
+
+def _tenants_from(args: argparse.Namespace) -> TenantsConfig:
+    config: Path | None = args.config or (
+        Path(os.environ["GRATIFY_CONFIG"]) if os.environ.get("GRATIFY_CONFIG") else None
+    )
+    if config is None:
+        return demo_tenants_config()
+    return load_tenants_file(config)
+
+
+def _print_result(result: InitResult) -> None:
+    print(f"database: {redact_url(result.database_url)}")
+    print(f"keys:     {result.keys_dir}")
+    if result.signing_key_id:
+        print(f"signing key id: {result.signing_key_id}")
+    if result.tenants_created:
+        print(f"tenants created: {', '.join(result.tenants_created)}")
+    for issued in result.escrow_keys:
+        print()
+        print(
+            ESCROW_NOTICE.format(
+                tenant=issued.tenant, key_id=issued.key_id, private_text=issued.private_text
+            )
+        )
+
+
+def _init(args: argparse.Namespace) -> int:
+    settings = _settings_from(args)
+    result = asyncio.run(initialise(settings, _tenants_from(args)))
+    _print_result(result)
+    print("Initialised. Start the server with `gratify serve`.")
+    return 0
+
+
+def _tenants_load(args: argparse.Namespace) -> int:
+    settings = _settings_from(args)
+    if not has_server_keys(settings.resolved_keys_dir):
+        raise CommandError(f"no keys in {settings.resolved_keys_dir}: run `gratify init` first")
+    _print_result(asyncio.run(load_tenants(settings, load_tenants_file(args.file))))
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    settings = _settings_from(args)
+
+    async def run() -> str | None:
+        engine = create_engine(settings.resolved_database_url)
+        try:
+            await upgrade_to_head(engine)
+            return await current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    print(f"database {redact_url(settings.resolved_database_url)} at revision {asyncio.run(run())}")
+    return 0
+
+
+def _check_ready(settings: Settings) -> None:
+    Keyring.load(settings.resolved_keys_dir)
+
+    async def revision() -> str | None:
+        engine = create_engine(settings.resolved_database_url)
+        try:
+            return await current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    found = asyncio.run(revision())
+    if found != head_revision():
+        raise CommandError(
+            f"the database is at revision {found}, the code needs {head_revision()}: "
+            "run `gratify migrate` (or `gratify init` on a new installation)"
+        )
+
+
+def _serve(args: argparse.Namespace) -> int:
+    settings = _settings_from(args)
+    changes = {k: v for k in ("host", "port", "workers") if (v := getattr(args, k)) is not None}
+    settings = settings.with_changes(**changes)
+    _check_ready(settings)
+    serve(settings, config_file=args.config)
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    settings = Settings.load().with_changes(
+        data_dir=DEMO_DIR.resolve(), keys_dir=None, database_url="", port=args.port, workers=1
+    )
+    if not has_server_keys(settings.resolved_keys_dir):
+        _print_result(asyncio.run(initialise(settings, demo_tenants_config())))
+        print("(Demo installation: these escrow keys protect nothing real.)")
+    else:
+        asyncio.run(load_tenants(settings, demo_tenants_config()))
+    print(f"gratify demo: {DEMO_DIR.resolve()}, at http://127.0.0.1:{settings.port}/")
+    serve(settings, config_file=None)
+    return 0
+
+
+def _settings(args: argparse.Namespace) -> int:
+    if args.markdown:
+        print(settings_table(), end="")
+        return 0
+    print(_settings_from(args))
+    return 0

@@ -1,0 +1,192 @@
+"""Fixtures shared by the whole suite.
+
+Every database test runs on SQLite **and** PostgreSQL (`database_url` is parametrised).
+PostgreSQL is found at ``GRATIFY_TEST_POSTGRES_URL`` (default: trust auth on
+127.0.0.1:5432 as ``postgres``); each run creates its own database and drops it after.
+Without PostgreSQL those tests skip, except under ``CI=true``, where they fail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+
+from gratify.accounts.install import initialise
+from gratify.accounts.tenants_config import TenantsConfig, demo_tenants_config
+from gratify.crypto.kdf import FAST_TEST_PARAMS, Argon2Params
+from gratify.db.engine import Database, create_engine
+from gratify.db.migrate import upgrade_to_head
+from gratify.settings import Settings
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "GRATIFY_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+)
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+async def _postgres_reachable() -> str | None:
+    engine = create_engine(POSTGRES_ADMIN_URL)
+    try:
+        async with asyncio.timeout(5), engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+    except Exception as exc:  # any failure means "not reachable", reported below
+        return f"{type(exc).__name__}: {exc}"
+    finally:
+        await engine.dispose()
+    return None
+
+
+def require_postgres(problem: str | None) -> None:
+    """Skip, or under CI=true fail, when PostgreSQL is not there."""
+    if problem is None:
+        return
+    message = f"PostgreSQL unreachable at {POSTGRES_ADMIN_URL}: {problem}"
+    if IN_CI:
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@contextlib.asynccontextmanager
+async def postgres_database() -> AsyncIterator[str]:
+    """A new, empty PostgreSQL database for this run; dropped afterwards."""
+    require_postgres(await _postgres_reachable())
+    name = f"gratify_test_{secrets.token_hex(6)}"
+    admin = create_engine(POSTGRES_ADMIN_URL).execution_options(isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """The database engine a test runs on; each database test runs once per engine."""
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+async def migrated_url(
+    backend: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[str]:
+    """A database at head, shared by the session's tests (each rolls back its changes)."""
+    if backend == "sqlite":
+        path = tmp_path_factory.mktemp("db") / "gratify.sqlite3"
+        url = f"sqlite+aiosqlite:///{path}"
+        engine = create_engine(url)
+        await upgrade_to_head(engine)
+        await engine.dispose()
+        yield url
+        return
+    async with postgres_database() as url:
+        engine = create_engine(url)
+        await upgrade_to_head(engine)
+        await engine.dispose()
+        yield url
+
+
+@pytest.fixture(scope="session")
+async def engine(migrated_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(migrated_url)
+    yield engine
+    await engine.dispose()
+
+
+class RollbackDatabase(Database):
+    """A `Database` whose transactions are savepoints inside one outer transaction.
+
+    The test's changes are visible to everything it calls, and all rolled back at the end
+    (Warehouse's rollback-per-test), so tests share one migrated database safely.
+    """
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        super().__init__(str(connection.engine.url), engine=connection.engine)
+        self.connection = connection
+
+    def session(self) -> AsyncSession:
+        return AsyncSession(
+            bind=self.connection,
+            join_transaction_mode="create_savepoint",
+            expire_on_commit=False,
+        )
+
+    @contextlib.asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncSession]:
+        async with self.session() as session:
+            yield session
+
+    @contextlib.asynccontextmanager
+    async def writing(self) -> AsyncIterator[AsyncSession]:
+        async with self.session() as session, session.begin():
+            yield session
+
+    async def dispose(self) -> None:
+        """The engine belongs to the session-wide fixture."""
+
+
+@pytest.fixture
+async def db(engine: AsyncEngine) -> AsyncIterator[RollbackDatabase]:
+    """A `Database` whose every change is rolled back after the test."""
+    async with engine.execution_options(gratify_write=True).connect() as conn:
+        outer = await conn.begin()
+        try:
+            yield RollbackDatabase(conn)
+        finally:
+            await outer.rollback()
+
+
+@pytest.fixture
+async def session(db: RollbackDatabase) -> AsyncIterator[AsyncSession]:
+    """A session inside the test's rolled-back transaction."""
+    async with db.session() as session:
+        yield session
+
+
+@pytest.fixture
+def fast_argon2() -> Argon2Params:
+    """Cheap Argon2id parameters: for tests only, never for a deployment."""
+    return FAST_TEST_PARAMS
+
+
+@pytest.fixture
+def settings(tmp_path: Path, fast_argon2: Argon2Params) -> Settings:
+    """Settings for an installation in a fresh temporary data dir, on SQLite."""
+    return Settings(
+        data_dir=tmp_path / "data",
+        argon2_time_cost=fast_argon2.time_cost,
+        argon2_memory_kib=fast_argon2.memory_kib,
+        argon2_parallelism=fast_argon2.parallelism,
+    )
+
+
+@pytest.fixture
+def demo_config() -> TenantsConfig:
+    return demo_tenants_config()
+
+
+@pytest.fixture
+async def installed(settings: Settings, demo_config: TenantsConfig) -> Settings:
+    """An initialised installation (keys, database at head, demo tenants) on SQLite."""
+    await initialise(settings, demo_config)
+    return settings
+
+
+@pytest.fixture
+def clean_environ(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No GRATIFY_* variables from the developer's shell leak into the test."""
+    for key in list(os.environ):
+        if key.startswith("GRATIFY_"):
+            monkeypatch.delenv(key)
+    yield
