@@ -25,7 +25,9 @@ from gratify.settings import ENV_PREFIX, Settings
 
 _IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d])")
 # IPv6 candidates only; `ipaddress` decides, so times such as 13:36:04 are left alone.
-_IPV6_CANDIDATE = re.compile(r"(?<![\w:])[0-9A-Fa-f:]*:[0-9A-Fa-f:]*:[0-9A-Fa-f]*(?:%\w+)?(?![\w:])")
+_IPV6_CANDIDATE = re.compile(
+    r"(?<![\w:])[0-9A-Fa-f:]*:[0-9A-Fa-f:]*:[0-9A-Fa-f]*(?:%\w+)?(?![\w:])"
+)
 _ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None] | tuple[None, None, None]
 
 
@@ -48,7 +50,7 @@ class PrivacyFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         return mask_addresses(super().format(record))
 
-    def formatException(self, ei: _ExcInfo) -> str:  # noqa: N802 (logging's name)
+    def formatException(self, ei: _ExcInfo) -> str:
         _, exc, tb = ei
         if exc is None:
             return ""

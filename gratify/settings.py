@@ -79,7 +79,7 @@ class Settings:
     )
     crypto_threads: int = setting(
         2,
-        "Threads for Argon2 and bulk encryption; bounds their memory (threads × argon2_memory_kib).",
+        "Threads for Argon2 and bulk encryption; their memory is threads x argon2_memory_kib.",
     )
     argon2_time_cost: int = setting(3, "Argon2id passes for new key derivations and passwords.")
     argon2_memory_kib: int = setting(
@@ -126,7 +126,9 @@ class Settings:
         """Read the file (if given, or named by ``GRATIFY_CONFIG``) and then the environment."""
         env = os.environ if environ is None else environ
         raw: dict[str, Any] = {}
-        config_path = config_file or (Path(env["GRATIFY_CONFIG"]) if env.get("GRATIFY_CONFIG") else None)
+        config_path = config_file or (
+            Path(env["GRATIFY_CONFIG"]) if env.get("GRATIFY_CONFIG") else None
+        )
         if config_path is not None:
             try:
                 with config_path.open("rb") as fh:
@@ -173,12 +175,14 @@ def _coerce(name: str, hint: Any, value: Any) -> Any:
 
 def _validated(s: Settings) -> Settings:
     if s.default_language not in {"id", "en"}:
-        raise SettingsError(f"{ENV_PREFIX}DEFAULT_LANGUAGE must be 'id' or 'en', not {s.default_language!r}")
+        raise SettingsError(
+            f"{ENV_PREFIX}DEFAULT_LANGUAGE must be 'id' or 'en', not {s.default_language!r}"
+        )
     for name in ("port", "workers", "crypto_threads", "argon2_time_cost", "argon2_parallelism"):
         if getattr(s, name) < 1:
             raise SettingsError(f"{ENV_PREFIX}{name.upper()} must be at least 1")
     if s.argon2_memory_kib < 8 * s.argon2_parallelism:
-        raise SettingsError(f"{ENV_PREFIX}ARGON2_MEMORY_KIB must be at least 8 × parallelism")
+        raise SettingsError(f"{ENV_PREFIX}ARGON2_MEMORY_KIB must be at least 8 x parallelism")
     url = s.resolved_database_url
     if not (url.startswith("sqlite+aiosqlite://") or url.startswith("postgresql+asyncpg://")):
         raise SettingsError(

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import os
 import secrets
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -184,9 +184,8 @@ async def installed(settings: Settings, demo_config: TenantsConfig) -> Settings:
 
 
 @pytest.fixture
-def clean_environ(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:
     """No GRATIFY_* variables from the developer's shell leak into the test."""
     for key in list(os.environ):
         if key.startswith("GRATIFY_"):
             monkeypatch.delenv(key)
-    yield

@@ -21,7 +21,11 @@ from gratify.accounts.keys import (
     write_key_file,
 )
 from gratify.accounts.tenants_config import TenantsConfig
-from gratify.crypto.envelope import export_private_key_text, generate_recipient_key, recipient_key_id
+from gratify.crypto.envelope import (
+    export_private_key_text,
+    generate_recipient_key,
+    recipient_key_id,
+)
 from gratify.db.engine import Database
 from gratify.db.migrate import upgrade_to_head
 from gratify.settings import Settings
@@ -62,15 +66,15 @@ async def initialise(settings: Settings, config: TenantsConfig) -> InitResult:
         for name in ("signing.key", "signing.pub", "session.secret"):
             (keys_dir / name).unlink(missing_ok=True)
         raise
-    return InitResult(
-        settings.resolved_database_url, keys_dir, signing.key_id, created, issued
-    )
+    return InitResult(settings.resolved_database_url, keys_dir, signing.key_id, created, issued)
 
 
 async def load_tenants(settings: Settings, config: TenantsConfig) -> InitResult:
     """Add or update tenants on an initialised installation, issuing escrow keys to new ones."""
     created, issued = await _provision(settings, config)
-    return InitResult(settings.resolved_database_url, settings.resolved_keys_dir, None, created, issued)
+    return InitResult(
+        settings.resolved_database_url, settings.resolved_keys_dir, None, created, issued
+    )
 
 
 async def _provision(

@@ -23,7 +23,7 @@ from gratify.crypto.sign import SigningKey
 
 SIGNING_KEY = "signing.key"
 SIGNING_PUB = "signing.pub"
-SESSION_SECRET = "session.secret"
+SESSION_SECRET = "session.secret"  # noqa: S105 (a file name)
 
 
 class KeysError(Exception):
