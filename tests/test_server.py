@@ -8,12 +8,13 @@ from gratify.server import PrivacyFormatter, mask_addresses
 
 def _record(message: str, *, with_exception: bool = False) -> logging.LogRecord:
     exc_info = None
+    typed = "CANARY-" + "typed-by-the-reporter"  # as user input arrives: not in the source
     if with_exception:
         try:
             try:
-                int("CANARY-typed-by-the-reporter")
+                int(typed)
             except ValueError as inner:
-                raise RuntimeError("CANARY-wrapped") from inner
+                raise RuntimeError(f"wrapped {typed}") from inner
         except RuntimeError:
             exc_info = sys.exc_info()
     return logging.LogRecord("t", logging.ERROR, __file__, 1, message, None, exc_info)
