@@ -6,12 +6,17 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 
 from gratify.crypto.pool import CryptoPool
 from gratify.db.engine import Database
 from gratify.keys import Keyring
 from gratify.routes import routes
 from gratify.settings import Settings
+from gratify.web.errors import InternalErrorMiddleware, exception_handlers
+from gratify.web.headers import SecurityHeadersMiddleware
+from gratify.web.i18n import LanguageMiddleware
+from gratify.web.templating import Templates
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -31,6 +36,18 @@ def create_app(settings: Settings | None = None) -> Starlette:
             pool.close()
             await db.dispose()
 
-    app = Starlette(routes=routes(settings), lifespan=lifespan)
+    app = Starlette(
+        routes=routes(settings),
+        # Outermost first: headers wrap every answer, even the 500 page, which is
+        # rendered after the language is chosen.
+        middleware=[
+            Middleware(SecurityHeadersMiddleware, settings=settings),
+            Middleware(LanguageMiddleware, settings=settings),
+            Middleware(InternalErrorMiddleware),
+        ],
+        exception_handlers=exception_handlers(),
+        lifespan=lifespan,
+    )
     app.state.settings = settings
+    app.state.templates = Templates(settings)
     return app

@@ -1,11 +1,31 @@
-"""Every URL of the site, its endpoint and who may call it: the one map."""
+"""Every URL of the site, its endpoint and who may call it: the one map.
+
+Add a route as one row in the table below, with who may call it in the last column:
+``anyone``, ``reporter`` (holds a receipt), ``handler``, ``supervisor``, ``admin``,
+``auditor``. Access itself is enforced by the endpoint; this column is the map.
+"""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from gratify.settings import Settings
+from gratify.web import pages
+from gratify.web.static import STATIC_DIR
+
+GET = ("GET",)
+POST = ("POST",)
 
 
 def routes(settings: Settings) -> list[BaseRoute]:
-    return []
+    """The site's routes, in matching order."""
+    # fmt: off
+    return [
+        # path             endpoint               methods       name                       who
+        Route("/",         pages.landing,         methods=GET,  name="landing"),          # anyone
+        Route("/language", pages.switch_language, methods=POST, name="switch_language"),  # anyone
+        Route("/healthz",  pages.healthz,         methods=GET,  name="healthz"),          # anyone
+        Mount("/static",   StaticFiles(directory=STATIC_DIR),   name="static"),           # anyone
+    ]
+    # fmt: on
