@@ -5,8 +5,13 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
+import httpx
 import pytest
+from starlette.applications import Starlette
 from starlette.datastructures import Headers
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
 from gratify.settings import Settings
 from gratify.web.formatting import format_date, format_number, format_rupiah
@@ -116,3 +121,17 @@ def test_dates_and_numbers_per_language() -> None:
     assert format_number(1234567.5, "en") == "1,234,567.5"
     with use_language("en"):
         assert format_date(day, "full") == "Tuesday, January 20, 2026"
+
+
+async def test_the_middleware_sets_request_state_and_the_context(app: Starlette) -> None:
+    async def echo(request: Request) -> Response:
+        return JSONResponse([request.state.language, current_language(), gettext(NOT_FOUND)])
+
+    app.router.routes.append(Route("/echo", echo))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        english = await client.get("/echo", headers={"Accept-Language": "en"})
+        assert english.json() == ["en", "en", NOT_FOUND]
+        default = await client.get("/echo")
+        assert default.json() == ["id", "id", NOT_FOUND_ID]
+    assert current_language() == "id", "the request's language does not leak out"
