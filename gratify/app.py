@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
+from gratify.accounts.keys import Keyring
 from gratify.crypto.pool import CryptoPool
 from gratify.db.engine import Database
-from gratify.keys import Keyring
 from gratify.routes import routes
 from gratify.settings import Settings
 from gratify.web.errors import InternalErrorMiddleware, exception_handlers
