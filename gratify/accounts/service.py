@@ -136,3 +136,8 @@ async def list_tenants(session: AsyncSession) -> list[Tenant]:
         .order_by(Tenant.slug)
     )
     return list(rows)
+
+
+async def list_tenant_names(session: AsyncSession) -> list[str]:
+    """The names of the installation's tenants, for public pages."""
+    return list(await session.scalars(select(Tenant.name).order_by(Tenant.name)))

@@ -7,21 +7,20 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from gratify.accounts.service import list_tenant_names
 from gratify.errors import N_, InvalidInput
 from gratify.settings import Settings
 from gratify.web.i18n import COOKIE_MAX_AGE, LANGUAGES, language_cookie_name
 from gratify.web.templating import render
-
-# TODO(tenants): list the installation's tenants from the database once accounts/ has
-# them; these are the demo configuration's regions.
-REGIONS = ("Kota Metro", "Kabupaten Pringsewu", "Kabupaten Lampung Tengah")
 
 _MAX_NEXT_LENGTH = 2048
 
 
 async def landing(request: Request) -> Response:
     """``GET /``: what this service is, for whom, and how it protects reporters."""
-    return render(request, "home/landing.html", {"regions": REGIONS})
+    async with request.app.state.db.reading() as session:
+        tenants = await list_tenant_names(session)
+    return render(request, "home/landing.html", {"regions": tenants})
 
 
 def safe_next(value: object) -> str:

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import httpx
 import pytest
 
+from gratify.accounts.install import initialise
+from gratify.accounts.tenants_config import load_tenants_file
+from gratify.app import create_app
+from gratify.settings import Settings
 from gratify.web.pages import safe_next
 from gratify.web.static import STATIC_DIR
+from tests.web.conftest import running
 from tests.web.htmlcheck import inline_code
 
 
@@ -168,3 +174,20 @@ async def test_healthz(client: httpx.AsyncClient) -> None:
 def test_static_folder_holds_the_stylesheet_and_htmx() -> None:
     assert (STATIC_DIR / "css" / "site.css").is_file()
     assert (STATIC_DIR / "htmx.min.js").is_file()
+
+
+async def test_landing_lists_the_installations_own_tenants(tmp_path: Path) -> None:
+    """A deployment with other regions shows those, read from its database."""
+    config = tmp_path / "gratify.toml"
+    config.write_text(
+        '[[tenants]]\nslug = "tanggamus"\nname = "Kabupaten Tanggamus"\n'
+        '[[tenants.units]]\nslug = "inspektorat"\nname = "Inspektorat"\n'
+    )
+    settings = Settings(data_dir=tmp_path / "data")
+    await initialise(settings, load_tenants_file(config))
+    async with running(create_app(settings)) as app:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            page = (await client.get("/")).text
+    assert "Kabupaten Tanggamus" in page
+    assert "Kota Metro" not in page
