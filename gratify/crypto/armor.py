@@ -71,10 +71,15 @@ def dearmor(text: str, label: str) -> tuple[bytes, dict[str, str]]:
             body.append("".join(line.split()))
     if checksum is None:
         raise UnsupportedFormat(f"{label} block has no checksum line")
+    encoded = "".join(body)
     try:
-        data = base64.b64decode("".join(body), validate=True)
+        data = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
         raise IntegrityError(f"{label} contains a character that is not base64: a typo?") from None
+    # The decoder ignores the unused low bits of the last symbol; a typo there would
+    # otherwise pass the checksum unnoticed.
+    if base64.b64encode(data).decode("ascii") != encoded:
+        raise IntegrityError(f"{label} is not canonical base64: a typo?")
     if checksum != _checksum(label, data):
         raise IntegrityError(f"{label} checksum does not match: the text was mistyped or damaged")
     return data, headers

@@ -1,24 +1,9 @@
 """Chunked encryption for attachments: a 1 GB file streams through in constant memory.
 
-The construction follows STREAM (Hoang, Reyhanitabar, Rogaway, Vizár 2015) as used by
-Tink's AesGcmHkdfStreaming. A sealed file is::
-
-    header  = 0x01 || chunk_size (4, big-endian) || salt (32) || nonce_prefix (7)
-    record  = length (4, big-endian) || AES-256-GCM(chunk) || tag (16)
-    file    = header || record_0 || ... || record_n
-
-* The file key is HKDF-SHA256(DEK, salt, info = label || context): a fresh key per file,
-  derived once per file, so chunks of one file cannot be spliced into another file sealed
-  under the same DEK, and the context (case, attachment id) is bound to every chunk.
-* Chunk ``i`` uses the nonce ``nonce_prefix || i (4, big-endian) || last`` where ``last``
-  is 1 only for the final chunk; every chunk's associated data is the header. Reordering,
-  duplication, dropping the final chunk or cutting the stream all fail authentication or
-  leave :meth:`StreamOpener.finish` without a verified final chunk.
-* Every chunk but the last holds exactly ``chunk_size`` plaintext bytes; the last holds
-  fewer (possibly zero). The length prefix lets the opener recognise the final record
-  from the bytes alone, so it can verify it *as final* before releasing its plaintext.
-  The length is not secret and needs no separate authentication: a changed length moves
-  the record boundary, which the GCM tag or the last-chunk flag then rejects.
+The format and why it resists truncation, reordering and splicing are described in
+:mod:`gratify.crypto.stream_format`. In short: a header with a per-file salt, then
+length-prefixed AES-256-GCM records whose nonces carry the chunk index and a last-chunk
+flag; only the final record is shorter than a full one.
 
 Plaintext released by :meth:`StreamOpener.feed` is authentic, but the stream is complete
 only once :meth:`StreamOpener.finish` returns: write to a temporary place and keep it only
@@ -32,10 +17,25 @@ from collections.abc import Iterable, Iterator
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.hashes import SHA256
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from gratify.crypto.errors import IntegrityError, UnsupportedFormat
+from gratify.crypto.stream_format import (
+    DEFAULT_CHUNK_SIZE,
+    HEADER_SIZE,
+    KEY_SIZE,
+    LENGTH_SIZE,
+    MAX_CHUNK_SIZE,
+    MAX_CHUNKS,
+    MIN_CHUNK_SIZE,
+    NONCE_PREFIX_SIZE,
+    SALT_SIZE,
+    TAG_SIZE,
+    VERSION,
+    check_chunk_size,
+    chunk_nonce,
+    file_cipher,
+    sealed_size,
+)
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
@@ -49,47 +49,6 @@ __all__ = [
     "sealed_size",
 ]
 
-VERSION = 0x01
-MIN_CHUNK_SIZE = 4 * 1024
-MAX_CHUNK_SIZE = 4 * 1024 * 1024
-DEFAULT_CHUNK_SIZE = 64 * 1024
-KEY_SIZE = 32
-SALT_SIZE = 32
-NONCE_PREFIX_SIZE = 7
-HEADER_SIZE = 1 + 4 + SALT_SIZE + NONCE_PREFIX_SIZE
-LENGTH_SIZE = 4
-TAG_SIZE = 16
-# The counter is 4 bytes of the nonce; 2**32 chunks of 4 KiB is already 16 TiB.
-MAX_CHUNKS = 2**32
-_KDF_LABEL = b"gratify stream v1\x00"
-
-
-def _check_chunk_size(chunk_size: int) -> None:
-    if not MIN_CHUNK_SIZE <= chunk_size <= MAX_CHUNK_SIZE:
-        raise ValueError(
-            f"chunk_size must be between {MIN_CHUNK_SIZE} and {MAX_CHUNK_SIZE}, got {chunk_size}"
-        )
-
-
-def _file_cipher(key: bytes, salt: bytes, context: bytes) -> AESGCM:
-    if len(key) != KEY_SIZE:
-        raise ValueError(f"stream key must be {KEY_SIZE} bytes, got {len(key)}")
-    hkdf = HKDF(algorithm=SHA256(), length=KEY_SIZE, salt=salt, info=_KDF_LABEL + context)
-    return AESGCM(hkdf.derive(key))
-
-
-def _nonce(prefix: bytes, counter: int, last: bool) -> bytes:
-    return prefix + counter.to_bytes(4, "big") + (b"\x01" if last else b"\x00")
-
-
-def sealed_size(plain_size: int, chunk_size: int) -> int:
-    """Return the exact size of a sealed file of ``plain_size`` bytes (for Content-Length)."""
-    _check_chunk_size(chunk_size)
-    if plain_size < 0:
-        raise ValueError("plain_size must not be negative")
-    full = plain_size // chunk_size
-    return HEADER_SIZE + (full + 1) * (LENGTH_SIZE + TAG_SIZE) + plain_size
-
 
 class StreamSealer:
     """Seal a file chunk by chunk; memory stays below one chunk whatever the file size.
@@ -100,11 +59,23 @@ class StreamSealer:
     """
 
     def __init__(self, key: bytes, *, context: bytes, chunk_size: int = DEFAULT_CHUNK_SIZE) -> None:
-        _check_chunk_size(chunk_size)
-        salt = secrets.token_bytes(SALT_SIZE)
-        self._prefix = secrets.token_bytes(NONCE_PREFIX_SIZE)
-        self._header = bytes([VERSION]) + chunk_size.to_bytes(4, "big") + salt + self._prefix
-        self._cipher = _file_cipher(key, salt, context)
+        self._start(
+            key,
+            context,
+            chunk_size,
+            salt=secrets.token_bytes(SALT_SIZE),
+            nonce_prefix=secrets.token_bytes(NONCE_PREFIX_SIZE),
+        )
+
+    def _start(
+        self, key: bytes, context: bytes, chunk_size: int, *, salt: bytes, nonce_prefix: bytes
+    ) -> None:
+        check_chunk_size(chunk_size)
+        if len(salt) != SALT_SIZE or len(nonce_prefix) != NONCE_PREFIX_SIZE:
+            raise ValueError("wrong salt or nonce prefix size")
+        self._prefix = nonce_prefix
+        self._header = bytes([VERSION]) + chunk_size.to_bytes(4, "big") + salt + nonce_prefix
+        self._cipher = file_cipher(key, salt, context)
         self._chunk_size = chunk_size
         self._buffer = bytearray()
         self._counter = 0
@@ -162,11 +133,20 @@ class StreamSealer:
     ) -> None:
         if self._counter >= MAX_CHUNKS:
             raise ValueError("file too large for this chunk size")
-        nonce = _nonce(self._prefix, self._counter, last)
+        nonce = chunk_nonce(self._prefix, self._counter, last)
         sealed = self._cipher.encrypt(nonce, chunk, self._header)
         self._counter += 1
         out.append(len(sealed).to_bytes(LENGTH_SIZE, "big"))
         out.append(sealed)
+
+
+def _sealer_with_randomness(
+    key: bytes, *, context: bytes, chunk_size: int, salt: bytes, nonce_prefix: bytes
+) -> StreamSealer:
+    """A sealer with caller-chosen salt and nonce prefix. Only for known-answer tests."""
+    sealer = StreamSealer.__new__(StreamSealer)
+    sealer._start(key, context, chunk_size, salt=salt, nonce_prefix=nonce_prefix)
+    return sealer
 
 
 class StreamOpener:
@@ -271,7 +251,7 @@ class StreamOpener:
             raise UnsupportedFormat("stream header has an unsupported chunk size")
         salt = header[5 : 5 + SALT_SIZE]
         self._prefix = header[5 + SALT_SIZE :]
-        self._cipher = _file_cipher(self._key, salt, self._context)
+        self._cipher = file_cipher(self._key, salt, self._context)
         self._header = header
         self._record_size = chunk_size + TAG_SIZE
         self._expect = "length"
@@ -282,7 +262,7 @@ class StreamOpener:
             raise IntegrityError("stream has more chunks than any sealer writes")
         # Only the final record is shorter than a full one (see the module docstring).
         last = len(record) < self._record_size
-        nonce = _nonce(self._prefix, self._counter, last)
+        nonce = chunk_nonce(self._prefix, self._counter, last)
         try:
             plaintext = self._cipher.decrypt(nonce, record, self._header)
         except InvalidTag:
