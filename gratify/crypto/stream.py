@@ -89,7 +89,7 @@ class StreamSealer:
         self._header_sent = True
         return self._header
 
-    def feed(self, data: bytes) -> bytes:
+    def feed(self, data: bytes | bytearray | memoryview) -> bytes:
         """Seal every complete chunk now available; keep less than one chunk buffered.
 
         Returns the sealed records (possibly ``b""``) to append to the output.
@@ -174,7 +174,7 @@ class StreamOpener:
         self._failed = False
         self._finished = False
 
-    def feed(self, data: bytes) -> bytes:
+    def feed(self, data: bytes | bytearray | memoryview) -> bytes:
         """Consume ``data``; return the plaintext of every chunk completed and verified.
 
         Raises :class:`UnsupportedFormat` for an unknown header and
