@@ -160,12 +160,19 @@ def language_cookie_name(settings: Settings) -> str:
     return "__Host-lang" if settings.secure_cookies else "lang"
 
 
-def choose_language(headers: Headers, settings: Settings) -> str:
-    """Cookie, then ``Accept-Language``, then the configured default."""
+def choose_language(headers: Headers, settings: Settings, path: str = "/") -> str:
+    """The switch's cookie; then, for the JSON API only, ``Accept-Language``; then the default.
+
+    Pages ignore ``Accept-Language`` on purpose: Tor Browser always sends ``en-US`` and many
+    Indonesian browsers are set to English, yet the service speaks Bahasa Indonesia first;
+    English is one click away on the switch. API clients ask by header (API.md).
+    """
     cookie = cookie_parser(headers.get("cookie", "")).get(language_cookie_name(settings))
     if cookie in LANGUAGES:
         return cookie
-    return negotiate(headers.get("accept-language")) or settings.default_language
+    if path.startswith("/api/"):
+        return negotiate(headers.get("accept-language")) or settings.default_language
+    return settings.default_language
 
 
 class LanguageMiddleware:
@@ -180,7 +187,7 @@ class LanguageMiddleware:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        language = choose_language(Headers(scope=scope), self.settings)
+        language = choose_language(Headers(scope=scope), self.settings, scope.get("path", "/"))
         scope.setdefault("state", {})["language"] = language
         token = _language.set(language)
         try:

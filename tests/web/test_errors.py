@@ -104,7 +104,7 @@ async def test_domain_errors_answer_an_html_page_elsewhere(
     raising_client: httpx.AsyncClient, name: str
 ) -> None:
     error = RAISED[name]
-    response = await raising_client.get(f"/raise/{name}", headers={"Accept-Language": "en"})
+    response = await raising_client.get(f"/raise/{name}", headers={"Cookie": "lang=en"})
     assert response.status_code == EXPECTED_STATUS[name]
     assert response.headers["content-type"].startswith("text/html")
     assert error.message in response.text
@@ -169,12 +169,12 @@ async def test_404_page_is_html_in_the_visitor_s_language(client: httpx.AsyncCli
     assert '<html lang="id">' in response.text
     assert "Halaman atau data yang Anda cari tidak ditemukan." in response.text
     assert inline_code(response.text) == []
-    english = await client.get("/nope", headers={"Accept-Language": "en"})
+    english = await client.get("/nope", headers={"Cookie": "lang=en"})
     assert "The page or item you asked for does not exist." in english.text
 
 
 async def test_wrong_method_is_405_with_allow(client: httpx.AsyncClient) -> None:
-    response = await client.get("/language", headers={"Accept-Language": "en"})
+    response = await client.get("/language", headers={"Cookie": "lang=en"})
     assert response.status_code == 405
     assert response.headers["allow"] == "POST"
     assert "does not accept this kind of request" in response.text
@@ -185,7 +185,7 @@ async def test_a_crash_shows_no_exception_text_and_logs_only_type_and_route(
     raising_client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture, path: str
 ) -> None:
     with caplog.at_level(logging.DEBUG):
-        response = await raising_client.get(path, headers={"Accept-Language": "en"})
+        response = await raising_client.get(path, headers={"Cookie": "lang=en"})
     assert response.status_code == 500
     assert CANARY not in response.text
     assert "Traceback" not in response.text

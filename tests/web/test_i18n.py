@@ -60,8 +60,11 @@ def _headers(**values: str) -> Headers:
 def test_cookie_beats_accept_language_beats_default() -> None:
     plain = Settings(default_language="id")
     assert choose_language(_headers(), plain) == "id"
-    assert choose_language(_headers(accept_language="en"), plain) == "en"
-    assert choose_language(_headers(accept_language="en", cookie="lang=id"), plain) == "id"
+    assert choose_language(_headers(accept_language="en"), plain) == "id", "pages: the default"
+    assert choose_language(_headers(accept_language="en"), plain, "/api/v1/tenants") == "en"
+    assert choose_language(_headers(cookie="lang=en"), plain) == "en"
+    api_cookie = _headers(accept_language="en", cookie="lang=id")
+    assert choose_language(api_cookie, plain, "/api/v1/tenants") == "id"
     assert choose_language(_headers(cookie="lang=xx"), plain) == "id", "a bad cookie is ignored"
     assert choose_language(_headers(), Settings(default_language="en")) == "en"
 
@@ -130,7 +133,7 @@ async def test_the_middleware_sets_request_state_and_the_context(app: Starlette)
     app.router.routes.append(Route("/echo", echo))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        english = await client.get("/echo", headers={"Accept-Language": "en"})
+        english = await client.get("/echo", headers={"Cookie": "lang=en"})
         assert english.json() == ["en", "en", NOT_FOUND]
         default = await client.get("/echo")
         assert default.json() == ["id", "id", NOT_FOUND_ID]

@@ -31,16 +31,18 @@ async def test_landing_is_in_indonesian_by_default(client: httpx.AsyncClient) ->
     assert 'aria-current="true">Bahasa Indonesia' in html
 
 
-async def test_landing_follows_accept_language(client: httpx.AsyncClient) -> None:
-    response = await client.get("/", headers={"Accept-Language": "en-US,en;q=0.9,id;q=0.5"})
-    assert '<html lang="en">' in response.text
-    assert "Report gratification, bribery and brokers safely" in response.text
+async def test_pages_speak_indonesian_whatever_the_browser_asks(client: httpx.AsyncClient) -> None:
+    """Tor Browser always sends en-US; the service speaks Bahasa Indonesia until switched."""
+    response = await client.get("/", headers={"Accept-Language": "en-US,en;q=0.5"})
+    assert '<html lang="id">' in response.text
+    english = await client.get("/", headers={"Cookie": "lang=en"})
+    assert "Report gratification, bribery and brokers safely" in english.text
 
 
 async def test_landing_says_how_anonymity_is_protected_in_both_languages(
     client: httpx.AsyncClient,
 ) -> None:
-    english = (await client.get("/", headers={"Accept-Language": "en"})).text
+    english = (await client.get("/", headers={"Cookie": "lang=en"})).text
     for claim in ("IP address", "encrypted", "receipt code", "nobody can recover it", "Photos"):
         assert claim in english, claim
     indonesian = (await client.get("/")).text
@@ -53,7 +55,7 @@ async def test_rendered_pages_hold_no_inline_code_and_load_nothing_from_elsewher
     client: httpx.AsyncClient, language: str
 ) -> None:
     for path in ("/", "/nope"):
-        html = (await client.get(path, headers={"Accept-Language": language})).text
+        html = (await client.get(path, headers={"Cookie": f"lang={language}"})).text
         assert inline_code(html) == [], path
         # Only this site's paths and in-page anchors: no other host, no scheme.
         assert re.findall(r'(?:src|href|action)="(?![/#])[^"]*"', html) == [], path
@@ -97,7 +99,7 @@ async def test_switching_to_english_sets_a_cookie_and_goes_back(
     page = await client.get(response.headers["location"])
     assert '<html lang="en">' in page.text
     assert 'aria-current="true">English' in page.text
-    # The cookie beats the browser's Accept-Language.
+    # The cookie beats the default and the browser's Accept-Language.
     page = await client.get("/", headers={"Accept-Language": "id"})
     assert '<html lang="en">' in page.text
 
