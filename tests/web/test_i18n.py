@@ -57,7 +57,7 @@ def _headers(**values: str) -> Headers:
     return Headers({name.replace("_", "-"): value for name, value in values.items()})
 
 
-def test_cookie_beats_accept_language_beats_default() -> None:
+def test_cookie_then_api_accept_language_then_default() -> None:
     plain = Settings(default_language="id")
     assert choose_language(_headers(), plain) == "id"
     assert choose_language(_headers(accept_language="en"), plain) == "id", "pages: the default"
