@@ -141,3 +141,15 @@ async def list_tenants(session: AsyncSession) -> list[Tenant]:
 async def list_tenant_names(session: AsyncSession) -> list[str]:
     """The names of the installation's tenants, for public pages."""
     return list(await session.scalars(select(Tenant.name).order_by(Tenant.name)))
+
+
+async def tenant_by_slug(session: AsyncSession, slug: str) -> Tenant | None:
+    """The tenant with its agencies and services, or None."""
+    return await session.scalar(
+        select(Tenant)
+        .where(Tenant.slug == slug)
+        .options(
+            selectinload(Tenant.units),
+            selectinload(Tenant.agencies).selectinload(Agency.services),
+        )
+    )
