@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import tomllib
+import zoneinfo
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, get_type_hints
@@ -87,6 +88,14 @@ class Settings:
     )
     argon2_parallelism: int = setting(1, "Argon2id lanes for new key derivations and passwords.")
     log_level: str = setting("INFO", "Level of the server log (`DEBUG`, `INFO`, `WARNING`).")
+    timezone: str = setting(
+        "Asia/Jakarta", "Time zone of the tenants' working days and of dates shown (IANA name)."
+    )
+    max_attachment_bytes: int = setting(
+        20 * 1024 * 1024, "Largest attachment accepted, in bytes (before encryption)."
+    )
+    max_attachments: int = setting(10, "Most attachments accepted with one report or message.")
+    max_text_chars: int = setting(20_000, "Longest free-text answer accepted, in characters.")
 
     def __repr__(self) -> str:
         shown = []
@@ -178,11 +187,24 @@ def _validated(s: Settings) -> Settings:
         raise SettingsError(
             f"{ENV_PREFIX}DEFAULT_LANGUAGE must be 'id' or 'en', not {s.default_language!r}"
         )
-    for name in ("port", "workers", "crypto_threads", "argon2_time_cost", "argon2_parallelism"):
+    for name in (
+        "port",
+        "workers",
+        "crypto_threads",
+        "argon2_time_cost",
+        "argon2_parallelism",
+        "max_attachment_bytes",
+        "max_attachments",
+        "max_text_chars",
+    ):
         if getattr(s, name) < 1:
             raise SettingsError(f"{ENV_PREFIX}{name.upper()} must be at least 1")
     if s.argon2_memory_kib < 8 * s.argon2_parallelism:
         raise SettingsError(f"{ENV_PREFIX}ARGON2_MEMORY_KIB must be at least 8 x parallelism")
+    try:
+        zoneinfo.ZoneInfo(s.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise SettingsError(f"{ENV_PREFIX}TIMEZONE: unknown time zone {s.timezone!r}") from exc
     url = s.resolved_database_url
     if not (url.startswith("sqlite+aiosqlite://") or url.startswith("postgresql+asyncpg://")):
         raise SettingsError(
