@@ -150,6 +150,7 @@ async def tenant_by_slug(session: AsyncSession, slug: str) -> Tenant | None:
         .where(Tenant.slug == slug)
         .options(
             selectinload(Tenant.units),
+            selectinload(Tenant.partner_unit),
             selectinload(Tenant.agencies).selectinload(Agency.services),
         )
     )

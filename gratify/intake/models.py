@@ -34,7 +34,7 @@ class Case(Base):
 
     id: Mapped[str] = mapped_column(String(CASE_ID_LENGTH), primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="RESTRICT"))
-    case_number: Mapped[str] = mapped_column(String(32), unique=True)
+    case_number: Mapped[str] = mapped_column(String(80), unique=True)
     kind: Mapped[str] = mapped_column(String(32))
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id", ondelete="RESTRICT"))
     service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id", ondelete="RESTRICT"))

@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterable, Sequence
+import tomllib
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import IO
 
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
@@ -61,11 +63,36 @@ def _extract(
             yield message
 
 
+# Keys whose string values in a data file (forms.toml and the like) are shown to people.
+TOML_TEXT_KEYS = frozenset({"label", "title", "help"})
+
+
+def extract_toml_texts(
+    fileobj: IO[bytes], keywords: object, comment_tags: object, options: object
+) -> Iterator[tuple[int, str | None, str, list[str]]]:
+    """A Babel extraction method: the values of `TOML_TEXT_KEYS` anywhere in a TOML file."""
+
+    def walk(node: object) -> Iterator[str]:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in TOML_TEXT_KEYS and isinstance(value, str):
+                    yield value
+                else:
+                    yield from walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                yield from walk(item)
+
+    for text in walk(tomllib.load(fileobj)):
+        yield 0, None, text, []
+
+
 def used_msgids() -> dict[str, MessageId]:
-    """Every msgid the code and templates use, keyed by its singular form."""
+    """Every msgid the code, templates and data files use, keyed by its singular form."""
     package = Path(gratify.__file__).resolve().parent
     found = [
         *_extract(package, ("**.py", "python"), {}),
+        *_extract(package, ("**.toml", "gratify.web.catalogue:extract_toml_texts"), {}),
         *_extract(templates_dir(), ("**.html", "jinja2.ext:babel_extract"), _JINJA_OPTIONS),
     ]
     return {_key(msgid): msgid for msgid in found}

@@ -71,7 +71,7 @@ def upgrade() -> None:
         "cases",
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("tenant_id", sa.Integer(), nullable=False),
-        sa.Column("case_number", sa.String(length=32), nullable=False),
+        sa.Column("case_number", sa.String(length=80), nullable=False),
         sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("agency_id", sa.Integer(), nullable=True),
         sa.Column("service_id", sa.Integer(), nullable=True),
