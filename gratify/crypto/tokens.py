@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 TOKEN_BYTES = 32
 _KEY_LABEL = b"gratify session key v1\x00"
+_SERVER_KEY_LABEL = b"gratify server key v1\x00"
 
 
 def new_token() -> str:
@@ -36,3 +37,16 @@ def token_key(token: str, *, purpose: str) -> bytes:
     """
     hkdf = HKDF(algorithm=SHA256(), length=32, salt=None, info=_KEY_LABEL + purpose.encode())
     return hkdf.derive(token.encode("ascii", "replace"))
+
+
+def derive_server_key(secret: bytes, *, purpose: str) -> bytes:
+    """A 32-byte key for one `purpose`, derived (HKDF-SHA256) from a server secret.
+
+    For what the server seals for itself, e.g. a short-lived cookie only it must read.
+    Each purpose gets an independent key, so a value sealed for one cannot be opened or
+    replayed as another. `secret` must hold at least 32 random bytes.
+    """
+    if len(secret) < 32:
+        raise ValueError("the server secret must hold at least 32 bytes")
+    hkdf = HKDF(algorithm=SHA256(), length=32, salt=None, info=_SERVER_KEY_LABEL + purpose.encode())
+    return hkdf.derive(secret)
