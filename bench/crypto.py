@@ -12,27 +12,25 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime
-import importlib.util
 import os
-import platform
 import statistics
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-if importlib.util.find_spec("gratify") is None:  # run as a script from a checkout
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script from a checkout
+    sys.path.insert(0, str(ROOT))
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from bench.results import machine_lines, write_section
 from gratify.crypto import envelope
 from gratify.crypto.kdf import Argon2Params, derive_key
 from gratify.crypto.pool import CryptoPool
 from gratify.crypto.stream import DEFAULT_CHUNK_SIZE, StreamOpener, StreamSealer
 
-RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 HEADING = "## Cryptography (bench/crypto.py)"
 MIB = 1024 * 1024
 UPLOAD_PIECE = 64 * 1024  # what a multipart upload hands over at a time
@@ -178,22 +176,6 @@ def run(
     return figures
 
 
-def _machine() -> list[str]:
-    model = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return [
-        f"- Machine: `{platform.platform()}`, {cpus} CPUs (nproc), CPU model: {model}",
-        f"- Python {platform.python_version()}, date {datetime.date.today().isoformat()}",
-    ]
-
-
 def render(figures: dict[str, float], command: str, params: Argon2Params) -> str:
     """The Markdown section for RESULTS.md."""
     f = figures
@@ -267,7 +249,7 @@ def render(figures: dict[str, float], command: str, params: Argon2Params) -> str
     lines = [
         HEADING,
         "",
-        *_machine(),
+        *machine_lines(),
         f"- Command: `{command}`; {f['data_mib']:.0f} MiB of random data, fed in "
         f"{UPLOAD_PIECE // 1024} KiB pieces as an upload would be",
         "",
@@ -341,21 +323,6 @@ def _findings(f: dict[str, float], default: str) -> list[str]:
     return notes
 
 
-def write_results(section: str, path: Path = RESULTS) -> None:
-    """Replace this benchmark's section of RESULTS.md, keeping every other section."""
-    text = path.read_text() if path.exists() else "# Benchmark results\n"
-    lines = text.splitlines()
-    if HEADING in lines:
-        start = lines.index(HEADING)
-        end = next(
-            (i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines)
-        )
-        lines[start:end] = section.rstrip("\n").splitlines() + ([""] if end < len(lines) else [])
-    else:
-        lines += ["", *section.rstrip("\n").splitlines()]
-    path.write_text("\n".join(lines).rstrip("\n") + "\n")
-
-
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
@@ -376,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
     section = render(figures, command, params)
     print(section)
     if not args.no_write:
-        write_results(section)
+        write_section(HEADING, section)
     return 0
 
 
