@@ -67,7 +67,7 @@ PDF_DAMAGED = N_("A PDF file is damaged, so it could not be read.")
 PDF_PASSWORD = N_("A PDF file is protected with a password. Please send it without one.")
 
 
-def clean(kind: FileKind, data: bytes) -> bytes:
+def clean(kind: FileKind, data: bytes | bytearray) -> bytes:
     """The file ``data`` of type ``kind`` without its metadata (see the module docstring)."""
     if kind.cleaner == "image":
         return clean_image(data, kind.mime)
@@ -76,7 +76,7 @@ def clean(kind: FileKind, data: bytes) -> bytes:
     raise ValueError(f"{kind.mime} files are not cleaned")
 
 
-def clean_image(data: bytes, mime: str) -> bytes:
+def clean_image(data: bytes | bytearray, mime: str) -> bytes:
     """A JPEG, PNG or WebP image re-encoded from its pixels, upright, without metadata."""
     fmt = _FORMATS[mime]
     try:
@@ -127,7 +127,7 @@ def _to_srgb(img: Image.Image) -> Image.Image:
     return converted if converted is not None else img
 
 
-def _save_options(img: Image.Image, fmt: str, data: bytes) -> dict[str, object]:
+def _save_options(img: Image.Image, fmt: str, data: bytes | bytearray) -> dict[str, object]:
     if fmt == "JPEG":
         is_jpeg = isinstance(img, JpegImagePlugin.JpegImageFile)
         sampling = JpegImagePlugin.get_sampling(img) if is_jpeg else -1
@@ -139,7 +139,7 @@ def _save_options(img: Image.Image, fmt: str, data: bytes) -> dict[str, object]:
     return {}
 
 
-def _webp_is_lossless(data: bytes) -> bool:
+def _webp_is_lossless(data: bytes | bytearray) -> bool:
     """Whether the first image chunk of a WebP file (RIFF) is lossless (``VP8L``)."""
     offset = 12
     while offset + 8 <= len(data):
@@ -174,7 +174,7 @@ def _save_animation(
     )
 
 
-def clean_pdf(data: bytes) -> bytes:
+def clean_pdf(data: bytes | bytearray) -> bytes:
     """The PDF rewritten without document information, XMP or other metadata."""
     try:
         with pikepdf.open(io.BytesIO(data)) as pdf:

@@ -4,14 +4,21 @@ that no byte of it survives cleaning or reaches the disk."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import os
+import secrets
 import zipfile
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 
 import pikepdf
 from PIL import Image, PngImagePlugin
+from sqlalchemy import func, select
+
+from gratify.accounts.models import Tenant, Unit
+from gratify.db.engine import Database
+from gratify.intake.models import Attachment, AttachmentChunk, Case
 
 CANARY = "KANARI-7f3a9c"
 GPS_IFD = 0x8825
@@ -282,3 +289,56 @@ async def pieces(data: bytes | Iterable[bytes], size: int = 64 * 1024) -> AsyncI
 
 def random_bytes(size: int) -> bytes:
     return os.urandom(size)
+
+
+# --- rows a stored attachment needs ------------------------------------------------------
+
+
+async def make_case(db: Database) -> str:
+    """A minimal tenant, unit and case to link attachments to; returns the case id."""
+    suffix = secrets.token_hex(4)
+    async with db.writing() as session:
+        tenant = Tenant(slug=f"t-{suffix}", name="Kota Uji")
+        session.add(tenant)
+        await session.flush()
+        unit = Unit(tenant_id=tenant.id, slug="inspektorat", name="Inspektorat")
+        session.add(unit)
+        await session.flush()
+        case_id = secrets.token_hex(16)
+        session.add(
+            Case(
+                id=case_id,
+                tenant_id=tenant.id,
+                case_number=f"T-{suffix}",
+                kind="whistleblowing",
+                unit_id=unit.id,
+                status="received",
+                received_on=dt.date(2026, 11, 23),
+                receipt_lookup=suffix,
+                receipt_key=b"k",
+                report=b"r",
+                report_digest="0" * 64,
+            )
+        )
+    return case_id
+
+
+async def delete_case(db: Database, case_id: str) -> None:
+    """Remove a case made by `make_case` (with its tenant) from a database that keeps
+    its changes."""
+    async with db.writing() as session:
+        case = await session.get(Case, case_id)
+        if case is not None:
+            tenant = await session.get(Tenant, case.tenant_id)
+            await session.delete(case)
+            await session.flush()
+            if tenant is not None:
+                await session.delete(tenant)
+
+
+async def stored_rows(db: Database) -> tuple[int, int]:
+    """How many attachment and chunk rows the database holds."""
+    async with db.reading() as session:
+        attachments = await session.scalar(select(func.count()).select_from(Attachment))
+        chunks = await session.scalar(select(func.count()).select_from(AttachmentChunk))
+    return attachments or 0, chunks or 0
