@@ -10,6 +10,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from gratify.intake import checker
 from gratify.settings import Settings
 from gratify.web import pages
 from gratify.web.static import STATIC_DIR
@@ -26,6 +27,8 @@ def routes(settings: Settings) -> list[BaseRoute]:
         Route("/",         pages.landing,         methods=GET,  name="landing"),          # anyone
         Route("/language", pages.switch_language, methods=POST, name="switch_language"),  # anyone
         Route("/healthz",  pages.healthz,         methods=GET,  name="healthz"),          # anyone
+        Route("/lapor/{tenant}/gratifikasi/cek", checker.check_gift,
+              methods=("GET", "POST"), name="gift_checker"),                            # anyone
         Mount("/static",   StaticFiles(directory=STATIC_DIR),   name="static"),           # anyone
     ]
     # fmt: on
