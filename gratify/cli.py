@@ -11,7 +11,7 @@ from pathlib import Path
 
 from gratify import __version__
 from gratify.accounts.install import InitResult, initialise, load_tenants
-from gratify.accounts.keys import Keyring, KeysError, has_server_keys
+from gratify.accounts.keys import SIGNING_PUB, Keyring, KeysError, has_server_keys
 from gratify.accounts.tenants_config import (
     TenantsConfig,
     TenantsConfigError,
@@ -20,6 +20,13 @@ from gratify.accounts.tenants_config import (
 )
 from gratify.db.engine import create_engine
 from gratify.db.migrate import current_revision, head_revision, upgrade_to_head
+from gratify.errors import GratifyError
+from gratify.intake.acknowledgement import (
+    MAX_ACKNOWLEDGEMENT_BYTES,
+    parse_acknowledgement,
+    public_keys_from_file,
+    verify_acknowledgement,
+)
 from gratify.server import serve
 from gratify.settings import Settings, SettingsError, redact_url, settings_table
 
@@ -122,6 +129,24 @@ def _parser() -> argparse.ArgumentParser:
     _common(settings_p)
     settings_p.add_argument("--markdown", action="store_true", help="print the docs table")
     settings_p.set_defaults(handler=_settings)
+
+    receipt = sub.add_parser("receipt", help="check acknowledgements (tanda terima)")
+    receipt_sub = receipt.add_subparsers(dest="receipt_command", required=True, metavar="ACTION")
+    receipt_verify = receipt_sub.add_parser(
+        "verify",
+        help="check a signed acknowledgement (JSON file)",
+        description="Check that FILE is an acknowledgement signed by this installation and "
+        "unchanged. Prints 'valid: <case number> filed at <time>' and exits 0, or prints "
+        "'invalid' and exits 1.",
+    )
+    _common(receipt_verify)
+    receipt_verify.add_argument("file", type=Path, help="the acknowledgement, a JSON file")
+    receipt_verify.add_argument(
+        "--public-key",
+        type=Path,
+        help="a signing.pub file to check against (default: signing.pub in the keys folder)",
+    )
+    receipt_verify.set_defaults(handler=_receipt_verify)
     return parser
 
 
@@ -239,6 +264,41 @@ def _demo(args: argparse.Namespace) -> int:
         asyncio.run(load_tenants(settings, demo_tenants_config()))
     print(f"gratify demo: {DEMO_DIR.resolve()}, at http://127.0.0.1:{settings.port}/")
     serve(settings, config_file=None)
+    return 0
+
+
+def _verification_keys(args: argparse.Namespace) -> dict[str, bytes]:
+    path: Path | None = args.public_key
+    if path is None:
+        path = _settings_from(args).resolved_keys_dir / SIGNING_PUB
+        if not path.exists():
+            raise CommandError(f"no public key at {path}: give one with --public-key signing.pub")
+    try:
+        return public_keys_from_file(path)
+    except OSError as exc:
+        raise CommandError(f"cannot read the public key {path}: {exc.strerror or exc}") from exc
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
+
+
+def _receipt_verify(args: argparse.Namespace) -> int:
+    keys = _verification_keys(args)
+    path: Path = args.file
+    try:
+        if path.stat().st_size > MAX_ACKNOWLEDGEMENT_BYTES:
+            raise CommandError(f"{path} is larger than 64 KB: it is not an acknowledgement")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CommandError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    try:
+        document = parse_acknowledgement(data)
+    except GratifyError as exc:
+        raise CommandError(f"{path} is not an acknowledgement: it is not valid JSON") from exc
+    result = verify_acknowledgement(document, keys)
+    if not result.valid:
+        print("invalid")
+        return 1
+    print(f"valid: {result.case_number} filed at {result.filed_at}")
     return 0
 
 
