@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
 from gratify.accounts.keys import Keyring
+from gratify.crypto.kdf import Argon2Params
 from gratify.crypto.pool import CryptoPool
 from gratify.db.engine import Database
+from gratify.intake.attachments import purge_abandoned
+from gratify.intake.service import IntakeContext
 from gratify.routes import routes
+from gratify.server import quiet_data_bearing_loggers
 from gratify.settings import Settings
 from gratify.web.errors import InternalErrorMiddleware, exception_handlers
 from gratify.web.headers import SecurityHeadersMiddleware
@@ -22,6 +27,7 @@ from gratify.web.templating import Templates
 def create_app(settings: Settings | None = None) -> Starlette:
     """Build the app. Without settings, they are read from the environment."""
     settings = settings or Settings.load()
+    quiet_data_bearing_loggers()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -29,7 +35,20 @@ def create_app(settings: Settings | None = None) -> Starlette:
         pool = CryptoPool(settings.crypto_threads)
         app.state.db = db
         app.state.crypto = pool
-        app.state.keys = Keyring.load(settings.resolved_keys_dir)
+        keys = Keyring.load(settings.resolved_keys_dir)
+        app.state.keys = keys
+        app.state.intake = IntakeContext(
+            db=db,
+            pool=pool,
+            keyring=keys,
+            argon2=Argon2Params(
+                settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism
+            ),
+            timezone=settings.timezone,
+            max_text_chars=settings.max_text_chars,
+        )
+        # Uploads a crashed worker left pending are removed at start (and periodically later).
+        await purge_abandoned(db, dt.datetime.now(dt.UTC))
         try:
             yield
         finally:

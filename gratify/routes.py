@@ -10,7 +10,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from gratify.intake import checker
+from gratify.intake import api, checker
 from gratify.settings import Settings
 from gratify.web import pages
 from gratify.web.static import STATIC_DIR
@@ -30,5 +30,20 @@ def routes(settings: Settings) -> list[BaseRoute]:
         Route("/lapor/{tenant}/gratifikasi/cek", checker.check_gift,
               methods=("GET", "POST"), name="gift_checker"),                            # anyone
         Mount("/static",   StaticFiles(directory=STATIC_DIR),   name="static"),           # anyone
+        # The reporter's JSON API (API.md)
+        Route("/api/v1/tenants", api.tenants, methods=GET, name="api_tenants"),        # anyone
+        Route("/api/v1/tenants/{tenant}/forms", api.forms, methods=GET,
+              name="api_forms"),                                                      # anyone
+        Route("/api/v1/tenants/{tenant}/reports", api.submit, methods=POST,
+              name="api_submit"),                                                     # anyone
+        Route("/api/v1/inbox/session", api.inbox_session, methods=POST,
+              name="api_inbox_session"),                                   # receipt holder
+        Route("/api/v1/inbox/session", api.end_inbox_session, methods=("DELETE",),
+              name="api_inbox_logout"),                                          # reporter
+        Route("/api/v1/inbox", api.inbox, methods=GET, name="api_inbox"),               # reporter
+        Route("/api/v1/inbox/messages", api.inbox_message, methods=POST,
+              name="api_inbox_message"),                                          # reporter
+        Route("/api/v1/receipts/verify", api.verify_receipt, methods=POST,
+              name="api_verify_receipt"),                                         # anyone
     ]
     # fmt: on

@@ -31,6 +31,18 @@ _IPV6_CANDIDATE = re.compile(
 _ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None] | tuple[None, None, None]
 
 
+# Libraries whose DEBUG lines carry data: Pillow prints EXIF tag values of an uploaded photo
+# (a name, a GPS position), aiosqlite the arguments of each statement. They stay at WARNING
+# whatever the server's level (threat model: no report content in any log).
+QUIET_LOGGERS = ("PIL", "pikepdf", "aiosqlite", "asyncpg", "python_multipart", "multipart")
+
+
+def quiet_data_bearing_loggers() -> None:
+    """Keep `QUIET_LOGGERS` at WARNING; called by `create_app`, so every way of running holds."""
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def mask_addresses(text: str) -> str:
     """Replace every IPv4 and IPv6 address in `text` by a placeholder."""
 
@@ -90,6 +102,10 @@ def log_config(level: str) -> dict[str, Any]:
             "uvicorn.access": {"handlers": [], "level": "CRITICAL", "propagate": False},
             # SQL echo would print statements; parameters are hidden, but keep it quiet.
             "sqlalchemy": {"handlers": [], "level": "WARNING", "propagate": True},
+            **{
+                name: {"handlers": [], "level": "WARNING", "propagate": True}
+                for name in QUIET_LOGGERS
+            },
         },
     }
 

@@ -189,3 +189,64 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:
     for key in list(os.environ):
         if key.startswith("GRATIFY_"):
             monkeypatch.delenv(key)
+
+
+@pytest.fixture(scope="session")
+async def installation(
+    backend: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Settings]:
+    """A whole installation (keys, demo tenants, handlers) on each engine, for HTTP tests.
+
+    Shared by the session: tests add reports but must not rely on counting all of them.
+    Each unit of each tenant gets a handler ``<unit>-handler`` and a supervisor.
+    """
+    data_dir = tmp_path_factory.mktemp(f"installation-{backend}") / "data"
+    fast = FAST_TEST_PARAMS
+    base = Settings(
+        data_dir=data_dir,
+        argon2_time_cost=fast.time_cost,
+        argon2_memory_kib=fast.memory_kib,
+        argon2_parallelism=fast.parallelism,
+    )
+    async with contextlib.AsyncExitStack() as stack:
+        if backend == "postgresql":
+            url = await stack.enter_async_context(postgres_database())
+            base = base.with_changes(database_url=url)
+        await initialise(base, demo_tenants_config())
+        await add_demo_staff(base)
+        yield base
+
+
+HANDLER_PASSWORD = "correct horse battery staple"
+
+
+async def add_demo_staff(settings: Settings) -> None:
+    """A handler and a supervisor in every unit of every demo tenant."""
+    import datetime as dt
+
+    from gratify.accounts.users import NewUser, create_user
+    from gratify.crypto.pool import CryptoPool
+
+    db = Database(settings.resolved_database_url)
+    pool = CryptoPool(2)
+    try:
+        async with db.writing() as session:
+            for tenant in demo_tenants_config().tenants:
+                for unit in tenant.units:
+                    for role in ("handler", "supervisor"):
+                        await create_user(
+                            session,
+                            pool,
+                            NewUser(
+                                tenant=tenant.slug,
+                                username=f"{unit.slug}-{role}",
+                                role=role,
+                                password=HANDLER_PASSWORD,
+                                unit=unit.slug,
+                            ),
+                            FAST_TEST_PARAMS,
+                            dt.date.today(),
+                        )
+    finally:
+        pool.close()
+        await db.dispose()

@@ -62,6 +62,8 @@ def test_wheel_carries_templates_static_files_catalogues_and_migrations(tmp_path
         "gratify/db/migrations/env.py",
         "gratify/db/migrations/script.py.mako",
         "gratify/db/migrations/versions/0001_tenants.py",
+        "gratify/db/migrations/versions/0002_intake.py",
+        "gratify/intake/forms.toml",
         "gratify/accounts/demo_tenants.toml",
     ):
         assert expected in names, expected

@@ -77,12 +77,13 @@ class Database:
 
     @contextlib.asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:
-        """A read-only transaction, rolled back at the end."""
+        """A transaction for reading, ended without committing.
+
+        Closing (rather than rolling back) keeps what was loaded usable after the block:
+        the objects are detached with their state, not expired.
+        """
         async with self._read() as session:
-            try:
-                yield session
-            finally:
-                await session.rollback()
+            yield session
 
     @contextlib.asynccontextmanager
     async def writing(self) -> AsyncIterator[AsyncSession]:

@@ -123,7 +123,9 @@ async def open_inbox(
                 token_hash=token_digest(ctx.keyring.session_secret, token),
                 case_id=case.id,
                 sealed_key=seal(
-                    token_key(token, purpose=_SESSION_PURPOSE), dek, context=_session_context(case.id)
+                    token_key(token, purpose=_SESSION_PURPOSE),
+                    dek,
+                    context=_session_context(case.id),
                 ),
                 idle_expires_at=_round_up(now + IDLE),
                 expires_at=expires_at,
@@ -140,12 +142,16 @@ async def _session_case(ctx: IntakeContext, token: str, now: dt.datetime) -> tup
         if row is None or row.expires_at < now or row.idle_expires_at < now:
             if row is not None:
                 await session.delete(row)
-            raise Unauthenticated(N_("Your inbox session has ended. Enter your receipt code again."))
+            raise Unauthenticated(
+                N_("Your inbox session has ended. Enter your receipt code again.")
+            )
         row.idle_expires_at = min(_round_up(now + IDLE), row.expires_at)
         case = await session.get(Case, row.case_id)
         assert case is not None
         dek = unseal(
-            token_key(token, purpose=_SESSION_PURPOSE), row.sealed_key, context=_session_context(case.id)
+            token_key(token, purpose=_SESSION_PURPOSE),
+            row.sealed_key,
+            context=_session_context(case.id),
         )
     return case, dek
 

@@ -11,7 +11,6 @@ import datetime as dt
 from sqlalchemy import (
     Boolean,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -21,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gratify.db.base import Base
+from gratify.db.base import Base, UTCDateTime
 
 CASE_ID_LENGTH = 32
 
@@ -124,7 +123,7 @@ class Attachment(Base):
     sealed_meta: Mapped[bytes] = mapped_column(LargeBinary)
     sealed_size: Mapped[int] = mapped_column(Integer)
     # Set while the upload is in progress; a sweeper removes pending uploads past it.
-    pending_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    pending_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
 
 
 class AttachmentChunk(Base):
@@ -149,5 +148,5 @@ class ReporterSession(Base):
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     sealed_key: Mapped[bytes] = mapped_column(LargeBinary)
     # Rounded up to ten minutes, so the table does not record when a reporter came back.
-    idle_expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    idle_expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)

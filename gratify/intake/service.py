@@ -126,7 +126,9 @@ def parse_draft(body: object) -> ReportDraft:
         errors[str(name)[:64]] = N_("This field does not belong to this form.")
     if errors:
         raise InvalidInput(N_("The report has mistakes."), fields=errors)
-    assert isinstance(kind, str) and isinstance(agency, str) and isinstance(answers, dict)
+    assert isinstance(kind, str)
+    assert isinstance(agency, str)
+    assert isinstance(answers, dict)
     return ReportDraft(kind, agency, answers, tuple(excluded))
 
 
@@ -142,7 +144,9 @@ class _Checked:
     answers: dict[str, Any]
 
 
-async def _check(ctx: IntakeContext, tenant_slug: str, draft: ReportDraft, today: dt.date) -> _Checked:
+async def _check(
+    ctx: IntakeContext, tenant_slug: str, draft: ReportDraft, today: dt.date
+) -> _Checked:
     async with ctx.db.reading() as session:
         tenant = await tenant_by_slug(session, tenant_slug)
     if tenant is None:
@@ -197,7 +201,9 @@ async def file_report(
     unit = route_report(tenant, draft.kind, concerns_inspectorate=concerns)
     async with ctx.db.reading() as session:
         recipients = await case_recipients(session, unit.id)
-        excluded = await _excluded_users(session, tenant.id, unit.tenant_id, draft.excluded_handlers)
+        excluded = await _excluded_users(
+            session, tenant.id, unit.tenant_id, draft.excluded_handlers
+        )
         escrow = await escrow_public_key(session, tenant.id)
     excluded_ids = {u.id for u in excluded}
     recipients = [u for u in recipients if u.id not in excluded_ids]
@@ -211,7 +217,10 @@ async def file_report(
     }
     sealed_report = seal(dek, _json(document), context=report_context(case_id))
     wraps = [
-        (user.id, await ctx.pool.run(wrap_data_key, dek, user.public_key, context=key_context(case_id)))
+        (
+            user.id,
+            await ctx.pool.run(wrap_data_key, dek, user.public_key, context=key_context(case_id)),
+        )
         for user in recipients
     ]
     escrow_wrap = None
@@ -261,9 +270,13 @@ async def file_report(
                     )
                 session.add(case)
                 await session.flush()
-                session.add_all(CaseKey(case_id=case_id, user_id=uid, wrapped=w) for uid, w in wraps)
+                session.add_all(
+                    CaseKey(case_id=case_id, user_id=uid, wrapped=w) for uid, w in wraps
+                )
                 if escrow is not None and escrow_wrap is not None:
-                    session.add(CaseKey(case_id=case_id, tenant_key_id=escrow.id, wrapped=escrow_wrap))
+                    session.add(
+                        CaseKey(case_id=case_id, tenant_key_id=escrow.id, wrapped=escrow_wrap)
+                    )
                 session.add_all(CaseExclusion(case_id=case_id, user_id=u.id) for u in excluded)
                 await attach_to_case(session, attachment_ids, case_id)
             return Filed(number, receipt, acknowledgement)

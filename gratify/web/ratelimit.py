@@ -9,12 +9,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from sqlalchemy import DateTime, Integer, String, delete, select
+from sqlalchemy import Integer, String, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gratify.db.base import Base
+from gratify.db.base import Base, UTCDateTime
 
 
 class RateBucket(Base):
@@ -23,7 +23,7 @@ class RateBucket(Base):
     __tablename__ = "rate_buckets"
 
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
-    window_start: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    window_start: Mapped[dt.datetime] = mapped_column(UTCDateTime(), primary_key=True)
     count: Mapped[int] = mapped_column(Integer)
 
 
