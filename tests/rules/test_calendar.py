@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gratify.rules.calendar import WorkingDayCalendar
+from gratify.rules.calendar import CalendarNotCovered, WorkingDayCalendar
 
 # Idul Fitri 1447 H with its cuti bersama fall in March 2026; used here only as sample days off.
 DAYS_OFF = WorkingDayCalendar.with_days_off(
@@ -46,3 +46,14 @@ def test_counting_back_gives_the_count(start: dt.date, count: int) -> None:
 @given(a=dates, b=dates)
 def test_between_is_antisymmetric(a: dt.date, b: dt.date) -> None:
     assert DAYS_OFF.working_days_between(a, b) == -DAYS_OFF.working_days_between(b, a)
+
+
+def test_a_calendar_with_covered_years_refuses_to_count_outside_them() -> None:
+    covered = WorkingDayCalendar.with_days_off(DAYS_OFF.days_off, covered_years=[2026])
+    assert covered.add_working_days(dt.date(2026, 3, 18), 10) == dt.date(2026, 4, 6)
+    with pytest.raises(CalendarNotCovered) as caught:
+        covered.add_working_days(dt.date(2026, 12, 28), 10)
+    assert caught.value.year == 2027
+    assert "2027" in str(caught.value)
+    # Without declared years nothing is checked, as before.
+    assert DAYS_OFF.covers(dt.date(1990, 1, 1))

@@ -7,13 +7,12 @@ import re
 
 import pytest
 
-from gratify.rules._data import read_data_file
+from gratify.rules._data import RulesDataError, read_data_file
 from gratify.rules.messages import RULE_TEXTS
 from gratify.rules.regulations import (
     DATA_FILE,
     DEADLINE_KINDS,
     OCCASIONS,
-    RulesDataError,
     load_rules,
     parse_rules,
 )
@@ -37,7 +36,7 @@ def test_two_versions_meet_on_20_january_2026() -> None:
 
 def test_deadlines_per_version() -> None:
     old, new = load_rules().rulesets
-    assert {k: old.deadline(k).working_days for k in DEADLINE_KINDS} == {
+    assert {k: old.deadlines[k].working_days for k in DEADLINE_KINDS} == {
         "upg_report": 10,
         "kpk_report": 30,
         "upg_forward": 10,
@@ -78,10 +77,7 @@ def test_the_rules_file_uses_no_key_the_catalogue_extracts_as_a_label() -> None:
 
 
 def _without_second_ruleset() -> str:
-    first, _, _ = TEXT.partition(
-        "# =======================================================================================\n"
-        '[[ruleset]]\nid = "perkom-1-2026"'
-    )
+    first = TEXT[: TEXT.index('[[ruleset]]\nid = "perkom-1-2026"')]
     return first.replace("effective_until = 2026-01-19\n", "")
 
 
