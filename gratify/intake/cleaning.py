@@ -104,7 +104,12 @@ def clean_image(data: bytes | bytearray, mime: str) -> bytes:
 
 def _fresh(frame: Image.Image, fmt: str) -> Image.Image:
     """The frame upright, in sRGB, as a new image that carries none of the file's info."""
-    upright = ImageOps.exif_transpose(frame)
+    try:
+        upright = ImageOps.exif_transpose(frame)
+    except Exception:
+        # Unreadable EXIF (common enough from cheap cameras and editors) cannot say how
+        # to turn the picture: keep it as stored. Damaged pixels fail again in copy().
+        upright = frame.copy()
     upright = _to_srgb(upright)
     if upright.mode not in _SAVABLE_MODES[fmt]:
         upright = upright.convert("RGBA" if "A" in upright.mode and fmt != "JPEG" else "RGB")
@@ -160,8 +165,8 @@ def _save_animation(
     frames: list[Image.Image] = []
     durations: list[int] = []
     for frame in ImageSequence.Iterator(img):
+        frames.append(_fresh(frame, fmt))  # loads the frame, and with it its duration
         durations.append(int(frame.info.get("duration", 100)))
-        frames.append(_fresh(frame, fmt))
     loop = img.info.get("loop", 0)
     frames[0].save(
         out,

@@ -136,6 +136,23 @@ PDF_LABELS = (*PDF_INFO_KEYS, "XMP", "PageXMP", "Piece", "AnnotAuthor")
 """Every place `pdf_with_metadata` hides the canary, as ``{label}-{CANARY}``."""
 
 
+def animated_webp(frames: int = 3) -> bytes:
+    """An animated lossless WebP whose EXIF is not even valid EXIF."""
+    images = [Image.new("RGB", (16, 8), (40 * i, 0, 0)) for i in range(frames)]
+    out = io.BytesIO()
+    images[0].save(
+        out,
+        "WEBP",
+        save_all=True,
+        append_images=images[1:],
+        duration=[100, 200, 300][:frames],
+        loop=0,
+        lossless=True,
+        exif=b"Exif\x00\x00" + f"broken-{CANARY}".encode(),
+    )
+    return out.getvalue()
+
+
 def pdf_with_metadata(pages: int = 2) -> bytes:
     """A PDF with an author and producer, XMP, page and image metadata and an annotation
     author, saved uncompressed so the canaries are visible in its bytes."""

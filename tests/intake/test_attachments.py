@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import io
 import os
 import tempfile
 import tracemalloc
@@ -12,6 +13,7 @@ from collections.abc import AsyncIterator, Iterable, Iterator
 from pathlib import Path
 
 import pytest
+from PIL import Image, PngImagePlugin
 from sqlalchemy import delete, insert, select, update
 
 from gratify.crypto.aead import new_data_key
@@ -228,6 +230,32 @@ async def test_photos_and_pdfs_are_cleaned_before_they_are_sealed(
         "layar.png",
         "surat.pdf",
     ]
+
+
+async def test_a_cleaned_file_larger_than_a_row_round_trips(db: Database, pool: CryptoPool) -> None:
+    noise = Image.frombytes("RGB", (1200, 1000), os.urandom(1200 * 1000 * 3))
+    out = io.BytesIO()
+    noise.save(out, "PNG", pnginfo=_png_text())
+    data = out.getvalue()
+    assert len(data) > 3 * ROW_BYTES
+    target, meta = await _linked(db, pool, data, "layar.png")
+    assert (meta.cleaned, meta.content_type) == (True, "image/png")
+    async with db.reading() as session:
+        rows = await session.scalars(
+            select(AttachmentChunk.index).where(AttachmentChunk.attachment_id == meta.id)
+        )
+        assert len(list(rows)) >= 3
+    plain = await _read(db, target.case_id, meta.id, target.dek)
+    assert len(plain) == meta.size
+    assert files.CANARY.encode() not in plain
+    with Image.open(io.BytesIO(plain)) as img:
+        assert img.tobytes() == noise.tobytes()
+
+
+def _png_text() -> PngImagePlugin.PngInfo:
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Author", files.CANARY)
+    return info
 
 
 async def test_the_declared_name_does_not_decide_the_type(db: Database, pool: CryptoPool) -> None:
