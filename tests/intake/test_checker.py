@@ -298,7 +298,7 @@ async def test_pages_hold_no_inline_script_or_style(
 async def test_the_answer_is_not_cached(client: httpx.AsyncClient) -> None:
     # Nothing is stored by the site; the page itself must not linger in shared caches.
     response = await client.post(PATH, data=answers())
-    assert "public" not in response.headers.get("cache-control", "")
+    assert "no-store" in response.headers["cache-control"]
 
 
 # --- parsing --------------------------------------------------------------------------------
