@@ -182,7 +182,7 @@ async def _measure(mb: int, workdir: Path) -> dict[str, float]:
     pool = CryptoPool(2)
     case_id = await _make_case(db)
     target = UploadTarget(case_id, new_data_key(), "reporter")
-    limits = AttachmentLimits(max_bytes=size, max_files=1, max_text_chars=1000)
+    limits = AttachmentLimits(max_bytes=max(size, 4 * MIB), max_files=1, max_text_chars=1000)
     now = dt.datetime.now(dt.UTC)
     ctype = f"multipart/form-data; boundary={BOUNDARY}"
 
@@ -249,10 +249,12 @@ def _child(mb: int) -> None:
 def _in_child(mb: int) -> dict[str, float]:
     result = subprocess.run(
         [sys.executable, str(Path(__file__).resolve()), "--child", "--mb", str(mb)],
-        check=True,
+        check=False,
         capture_output=True,
         text=True,
     )
+    if result.returncode != 0:
+        raise RuntimeError(f"the measuring process failed:\n{result.stderr}")
     figures: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
     return figures
 

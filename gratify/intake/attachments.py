@@ -46,20 +46,22 @@ from gratify.crypto.pool import CryptoPool
 from gratify.crypto.stream import StreamOpener
 from gratify.db.engine import Database
 from gratify.errors import Conflict, NotFound
+from gratify.intake.attachment_meta import (
+    AttachmentLimits,
+    AttachmentMeta,
+    UploadTarget,
+    attachment_context,
+    open_meta,
+    utc,
+)
 from gratify.intake.models import Attachment, AttachmentChunk
 from gratify.intake.multipart import ParsedForm, parse_multipart
 from gratify.intake.uploads import (
     PENDING_FOR,
     ROW_BYTES,
     UPLOAD_EXPIRED,
-    AttachmentLimits,
-    AttachmentMeta,
-    UploadTarget,
-    attachment_context,
     discard_pending,
-    open_meta,
     store_attachment,
-    utc,
 )
 
 __all__ = [

@@ -34,14 +34,8 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from gratify.crypto.pool import CryptoPool
 from gratify.db.engine import Database
 from gratify.errors import N_, BadRequest, InvalidInput, TooLarge
-from gratify.intake.uploads import (
-    FILE_EMPTY,
-    AttachmentLimits,
-    AttachmentMeta,
-    Upload,
-    UploadTarget,
-    discard_pending,
-)
+from gratify.intake.attachment_meta import AttachmentLimits, AttachmentMeta, UploadTarget
+from gratify.intake.uploads import FILE_EMPTY, Upload, discard_pending
 
 __all__ = [
     "FEED_BYTES",

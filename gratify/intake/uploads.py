@@ -19,38 +19,39 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
 import logging
 import secrets
 import time
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete, insert, select, update
 
-from gratify.crypto.aead import KEY_SIZE, associated_data, seal, unseal
-from gratify.crypto.errors import IntegrityError
 from gratify.crypto.pool import CryptoPool
 from gratify.crypto.stream import StreamSealer
 from gratify.db.engine import Database
 from gratify.errors import N_, Conflict, InvalidInput, TooLarge
+from gratify.intake.attachment_meta import (
+    AttachmentLimits,
+    AttachmentMeta,
+    UploadTarget,
+    attachment_context,
+    megabytes,
+    seal_meta,
+    utc,
+)
 from gratify.intake.cleaning import clean
 from gratify.intake.filetypes import SNIFF_BYTES, FileKind, safe_filename, sniff
 from gratify.intake.models import Attachment, AttachmentChunk
-from gratify.settings import Settings
 
 __all__ = [
+    "FILE_EMPTY",
+    "FILE_TOO_LARGE",
     "PENDING_FOR",
     "ROW_BYTES",
-    "SENDERS",
-    "AttachmentLimits",
-    "AttachmentMeta",
+    "UPLOAD_EXPIRED",
     "Upload",
-    "UploadTarget",
-    "attachment_context",
     "discard_pending",
-    "open_meta",
     "store_attachment",
 ]
 
@@ -60,108 +61,10 @@ PENDING_FOR = dt.timedelta(hours=1)
 """How long an upload may stay unlinked to a case before the sweeper removes it."""
 ROW_BYTES = 1024 * 1024
 """Plaintext sealed per step and per `AttachmentChunk` row (the row is 320 bytes more)."""
-SENDERS = ("reporter", "handler")
-_MIB = 1024 * 1024
 
 FILE_TOO_LARGE = N_("A file is larger than %(mb)s MB.")
 FILE_EMPTY = N_("One of the files is empty.")
 UPLOAD_EXPIRED = N_("An attached file is no longer available. Please attach it again.")
-
-
-@dataclass(frozen=True)
-class AttachmentLimits:
-    """How much one form may carry: bytes per file, files, characters per text field,
-    fields, and bytes of the JSON ``report`` part of the API."""
-
-    max_bytes: int
-    max_files: int
-    max_text_chars: int
-    max_fields: int = 200
-    max_report_json_bytes: int = 256 * 1024
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> AttachmentLimits:
-        return cls(
-            max_bytes=settings.max_attachment_bytes,
-            max_files=settings.max_attachments,
-            max_text_chars=settings.max_text_chars,
-        )
-
-
-@dataclass(frozen=True)
-class UploadTarget:
-    """The case an upload is sealed for (its id and data key) and who sends it."""
-
-    case_id: str
-    dek: bytes
-    sender: str
-
-    def __post_init__(self) -> None:
-        if self.sender not in SENDERS:
-            raise ValueError(f"sender must be one of {SENDERS}")
-        if len(self.dek) != KEY_SIZE:
-            raise ValueError(f"the data key must be {KEY_SIZE} bytes")
-
-    def __repr__(self) -> str:
-        return f"UploadTarget(case_id={self.case_id!r}, dek=***, sender={self.sender!r})"
-
-
-@dataclass(frozen=True)
-class AttachmentMeta:
-    """What is sealed about a file besides its bytes. ``size`` is of the stored (cleaned)
-    file; ``cleaned`` is False for types whose metadata could not be removed."""
-
-    id: str
-    filename: str
-    content_type: str
-    size: int
-    cleaned: bool
-
-
-def attachment_context(case_id: str, attachment_id: str) -> bytes:
-    """The associated data of an attachment's sealed bytes."""
-    return associated_data(case_id, "attachment", attachment_id)
-
-
-def _meta_context(case_id: str, attachment_id: str) -> bytes:
-    return associated_data(case_id, "attachment-meta", attachment_id)
-
-
-def _seal_meta(dek: bytes, case_id: str, meta: AttachmentMeta) -> bytes:
-    document = {
-        "filename": meta.filename,
-        "content_type": meta.content_type,
-        "size": meta.size,
-        "cleaned": meta.cleaned,
-    }
-    plaintext = json.dumps(document, sort_keys=True, ensure_ascii=False).encode()
-    return seal(dek, plaintext, context=_meta_context(case_id, meta.id))
-
-
-def open_meta(dek: bytes, case_id: str, attachment_id: str, sealed: bytes) -> AttachmentMeta:
-    """Unseal an attachment's metadata; `IntegrityError` if it belongs elsewhere."""
-    document = json.loads(unseal(dek, sealed, context=_meta_context(case_id, attachment_id)))
-    if not isinstance(document, dict):
-        raise IntegrityError("attachment metadata is not an object")
-    return AttachmentMeta(
-        id=attachment_id,
-        filename=str(document["filename"]),
-        content_type=str(document["content_type"]),
-        size=int(document["size"]),
-        cleaned=bool(document["cleaned"]),
-    )
-
-
-def utc(moment: dt.datetime) -> dt.datetime:
-    """``moment`` in UTC; a naive datetime is refused (its zone would be a guess)."""
-    if moment.tzinfo is None:
-        raise ValueError("a timezone-aware datetime is required")
-    return moment.astimezone(dt.UTC)
-
-
-def megabytes(size: int) -> str:
-    """``size`` bytes in MB (MiB) for a message: ``20``, or ``0.5`` when not whole."""
-    return str(size // _MIB) if size % _MIB == 0 else f"{size / _MIB:.1f}".rstrip("0")
 
 
 def _seal_step(
@@ -279,7 +182,7 @@ class Upload:
         elapsed = dt.timedelta(seconds=time.monotonic() - self._started)
         values: dict[str, object] = {"pending_until": self._now + elapsed + PENDING_FOR}
         if meta is not None:
-            values["sealed_meta"] = _seal_meta(self._target.dek, self._target.case_id, meta)
+            values["sealed_meta"] = seal_meta(self._target.dek, self._target.case_id, meta)
             values["sealed_size"] = sealed_size
         self._touched = True
         async with self._db.writing() as session:

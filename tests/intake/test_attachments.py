@@ -22,6 +22,7 @@ from gratify.crypto.pool import CryptoPool
 from gratify.db.engine import Database, create_engine
 from gratify.db.migrate import upgrade_to_head
 from gratify.errors import Conflict, InvalidInput, NotFound, TooLarge, UnsupportedMediaType
+from gratify.intake.attachment_meta import megabytes
 from gratify.intake.attachments import (
     PENDING_FOR,
     AttachmentLimits,
@@ -43,7 +44,7 @@ from gratify.intake.filetypes import (
     sniff,
 )
 from gratify.intake.models import Attachment, AttachmentChunk
-from gratify.intake.uploads import ROW_BYTES, megabytes
+from gratify.intake.uploads import ROW_BYTES
 from gratify.settings import Settings
 from tests.intake import files
 from tests.intake.files import make_case, pieces, stored_rows
