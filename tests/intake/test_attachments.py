@@ -184,9 +184,12 @@ async def test_a_streamed_file_round_trips_in_chunk_rows(db: Database, pool: Cry
         await attach_to_case(session, [meta.id], target.case_id)
     async with db.reading() as session:
         assert await list_attachments(session, target.case_id, target.dek) == [meta]
-    opened, stream = await open_attachment(db, target.case_id, meta.id, target.dek)
-    assert opened == meta
-    assert b"".join([piece async for piece in stream]) == data
+    for decrypting_pool in (None, pool):
+        opened, stream = await open_attachment(
+            db, target.case_id, meta.id, target.dek, pool=decrypting_pool
+        )
+        assert opened == meta
+        assert b"".join([piece async for piece in stream]) == data
 
 
 @pytest.mark.parametrize("mime", sorted(files.MEDIA))
