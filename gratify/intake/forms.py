@@ -21,8 +21,20 @@ from gratify.errors import N_
 
 KINDS = ("gratification", "whistleblowing", "broker")
 FIELD_TYPES = frozenset(
-    {"text", "textarea", "date", "time", "choice", "money", "yesno", "nik", "nip", "email",
-     "phone", "service"}
+    {
+        "text",
+        "textarea",
+        "date",
+        "time",
+        "choice",
+        "money",
+        "yesno",
+        "nik",
+        "nip",
+        "email",
+        "phone",
+        "service",
+    }
 )
 TEXT_MAX = 500
 MONEY_MAX = 10_000_000_000_000
