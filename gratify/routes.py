@@ -10,7 +10,8 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from gratify.intake import api, checker
+from gratify.intake import api, checker, pages_inbox, pages_verify
+from gratify.intake import pages as report
 from gratify.settings import Settings
 from gratify.web import pages
 from gratify.web.static import STATIC_DIR
@@ -29,6 +30,32 @@ def routes(settings: Settings) -> list[BaseRoute]:
         Route("/healthz",  pages.healthz,         methods=GET,  name="healthz"),          # anyone
         Route("/lapor/{tenant}/gratifikasi/cek", checker.check_gift,
               methods=("GET", "POST"), name="gift_checker"),                            # anyone
+        # The reporter's pages (templates/intake/); /lapor/terkirim before /lapor/{tenant}
+        Route("/lapor", report.start, methods=GET, name="report_start"),                # anyone
+        Route("/lapor/terkirim", report.sent, methods=GET, name="report_sent"),         # anyone
+        Route("/lapor/terkirim/tanda-terima.json", report.sent_acknowledgement_json,
+              methods=GET, name="sent_acknowledgement_json"),                # just filed
+        Route("/lapor/terkirim/tanda-terima", report.sent_acknowledgement_print,
+              methods=GET, name="sent_acknowledgement_print"),               # just filed
+        Route("/lapor/{tenant}", report.tenant_home, methods=GET, name="report_tenant"),  # anyone
+        Route("/lapor/{tenant}/{kind}", report.report_form, methods=GET,
+              name="report_form"),                                                    # anyone
+        Route("/lapor/{tenant}/{kind}", report.submit_report, methods=POST,
+              name="report_submit"),                                                  # anyone
+        Route("/kotak", pages_inbox.login_page, methods=GET, name="inbox_login"),       # anyone
+        Route("/kotak", pages_inbox.login, methods=POST, name="inbox_open"),   # receipt holder
+        Route("/kotak/laporan", pages_inbox.inbox, methods=GET, name="inbox"),        # reporter
+        Route("/kotak/pesan", pages_inbox.post_message, methods=POST,
+              name="inbox_message"),                                                # reporter
+        Route("/kotak/bukti", pages_inbox.post_evidence, methods=POST,
+              name="inbox_evidence"),                                               # reporter
+        Route("/kotak/tanda-terima.json", pages_inbox.acknowledgement_json, methods=GET,
+              name="inbox_acknowledgement_json"),                                   # reporter
+        Route("/kotak/tanda-terima", pages_inbox.acknowledgement_print, methods=GET,
+              name="inbox_acknowledgement_print"),                                  # reporter
+        Route("/kotak/keluar", pages_inbox.logout, methods=POST, name="inbox_logout"),  # reporter
+        Route("/verify", pages_verify.verify_page, methods=GET, name="verify"),         # anyone
+        Route("/verify", pages_verify.verify, methods=POST, name="verify_check"),       # anyone
         Mount("/static",   StaticFiles(directory=STATIC_DIR),   name="static"),           # anyone
         # The reporter's JSON API (API.md)
         Route("/api/v1/tenants", api.tenants, methods=GET, name="api_tenants"),        # anyone
