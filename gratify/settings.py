@@ -49,7 +49,7 @@ class Settings:
 
     data_dir: Path = setting(
         Path("gratify-data"),
-        "Where the SQLite database, encrypted attachments and the mail outbox live.",
+        "Where the SQLite database (with the sealed attachments in it) and the mail outbox live.",
     )
     database_url: str = setting(
         "",
