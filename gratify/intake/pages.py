@@ -30,6 +30,7 @@ from gratify.intake.attachments import (
 )
 from gratify.intake.forms import FormSpec
 from gratify.intake.multipart import NOT_UTF8, TEXT_TOO_LONG, TOO_MANY_FIELDS
+from gratify.intake.pages_bodies import MultipartTexts, media_type, tee_texts
 from gratify.intake.pages_forms import (
     agency_services,
     answers_from,
@@ -44,15 +45,12 @@ from gratify.intake.pages_support import (
     KIND_BY_SLUG,
     SLUG_BY_KIND,
     Flash,
-    MultipartTexts,
     app_settings,
     delete_flash_cookie,
     intake_context,
     is_htmx,
-    media_type,
     request_flash,
     set_flash_cookie,
-    tee_texts,
     utc_now,
 )
 from gratify.intake.service import CaseIdentity, ReportDraft, file_report

@@ -44,15 +44,14 @@ from gratify.intake.inbox import (
     session_case_key,
 )
 from gratify.intake.pages import acknowledgement_download, acknowledgement_page
+from gratify.intake.pages_bodies import first, read_urlencoded
 from gratify.intake.pages_forms import answer_rows, format_moment, service_names, tenant_of_case
 from gratify.intake.pages_support import (
     app_settings,
     delete_inbox_cookie,
-    first,
     inbox_token,
     intake_context,
     is_htmx,
-    read_urlencoded,
     set_inbox_cookie,
     utc_now,
 )

@@ -18,13 +18,10 @@ from gratify.intake.acknowledgement import (
     parse_acknowledgement,
     verify_acknowledgement,
 )
+from gratify.intake.pages_bodies import first, media_type, read_multipart_texts, read_urlencoded
 from gratify.intake.pages_forms import format_moment
 from gratify.intake.pages_support import (
     app_settings,
-    first,
-    media_type,
-    read_multipart_texts,
-    read_urlencoded,
 )
 from gratify.web.errors import status_of
 from gratify.web.i18n import gettext

@@ -13,7 +13,8 @@ import pytest
 from gratify.accounts.keys import Keyring
 from gratify.crypto.sign import SigningKey
 from gratify.errors import BadRequest, TooLarge
-from gratify.intake.pages_support import Flash, MultipartTexts, open_flash, seal_flash
+from gratify.intake.pages_bodies import MultipartTexts
+from gratify.intake.pages_support import Flash, open_flash, seal_flash
 
 NOW = dt.datetime(2026, 1, 20, 3, 0, tzinfo=dt.UTC)
 
