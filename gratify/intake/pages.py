@@ -9,6 +9,7 @@ never stored on the server.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -47,9 +48,11 @@ from gratify.intake.pages_support import (
     Flash,
     app_settings,
     delete_flash_cookie,
+    has_check_cookie,
     intake_context,
     is_htmx,
     request_flash,
+    set_check_cookie,
     set_flash_cookie,
     utc_now,
 )
@@ -63,6 +66,11 @@ FILES_AGAIN = N_(
 )
 FIX_MISTAKES = N_("Your report has not been sent yet. Please correct the marked answers.")
 NOT_SENT = N_("Your report has not been sent yet.")
+NO_COOKIES = N_(
+    "Your report has not been sent yet: your browser did not keep this site's cookie. The "
+    "receipt code reaches the next page only in a cookie, so allow cookies for this site, "
+    "then send the report again."
+)
 # What parse_multipart refuses that is not about a file.
 _NOT_FILES = frozenset({TEXT_TOO_LONG, TOO_MANY_FIELDS, NOT_UTF8})
 SERVICE_TARGET = "field-service"
@@ -93,7 +101,7 @@ async def start(request: Request) -> Response:
 async def tenant_home(request: Request) -> Response:
     """``GET /lapor/{tenant}``: the start page with that region chosen."""
     slug = request.path_params["tenant"]
-    return RedirectResponse(f"/lapor?wilayah={slug}", status_code=303)
+    return RedirectResponse(f"/lapor?{urlencode({'wilayah': slug})}", status_code=303)
 
 
 async def _tenant_and_form(request: Request) -> tuple[Tenant, FormSpec]:
@@ -161,7 +169,11 @@ def _form_page(
         "has_services": has_service_field(form),
         "agency_step": has_service_field(form) and agency is None and not (errors or message),
     }
-    return render(request, "intake/report_form.html", context, status_code=status_code)
+    response = render(request, "intake/report_form.html", context, status_code=status_code)
+    # Proves, before anything is filed, that this browser keeps cookies: the receipt
+    # reaches the next page only in one.
+    set_check_cookie(response, settings)
+    return response
 
 
 async def report_form(request: Request) -> Response:
@@ -169,8 +181,8 @@ async def report_form(request: Request) -> Response:
     services of a broker report depend on it). htmx asks for just the service list."""
     tenant, form = await _tenant_and_form(request)
     chosen = request.query_params.get("agency", "")
-    if is_htmx(request) and request.headers.get("hx-target") == SERVICE_TARGET:
-        spec = next(f for f in form.fields if f.type == "service")
+    spec = next((f for f in form.fields if f.type == "service"), None)
+    if spec and is_htmx(request) and request.headers.get("hx-target") == SERVICE_TARGET:
         services = agency_services(_agency(tenant, chosen))
         widget = widget_for(spec, "", None, services=services)
         return render(request, "intake/_service_field.html", {"widget": widget})
@@ -232,6 +244,16 @@ async def submit_report(request: Request) -> Response:
         )
     ids = [a.id for a in parsed.attachments]
     values = _values(parsed.fields)
+    if not has_check_cookie(request):
+        await discard_pending(ctx.db, ids)
+        return _form_page(
+            request,
+            tenant,
+            form,
+            values=values,
+            message=gettext(NO_COOKIES),
+            status_code=422,
+        )
     try:
         excluded, excluded_error = split_usernames(values.get("excluded_handlers", ""))
         if excluded_error:

@@ -79,6 +79,11 @@ MALFORMED = {
     "checksum": N_("This receipt code has a typing mistake. Check each character again."),
 }
 CHOOSE_FILES = N_("Choose at least one file.")
+KIND_NAMES = {
+    "gratification": N_("Gratification report"),
+    "whistleblowing": N_("Report of wrongdoing"),
+    "broker": N_("Broker or illegal fee report"),
+}
 
 STATUS_WORDS: dict[str, tuple[str, str]] = {
     "received": (
@@ -233,7 +238,7 @@ async def _inbox_page(
     context = {
         "view": view,
         "region": tenant.name if tenant else "",
-        "kind_title": gettext(form.title) if form else view.kind,
+        "kind_title": gettext(KIND_NAMES[view.kind]) if view.kind in KIND_NAMES else view.kind,
         "status_word": gettext(status[0]) if status else view.status,
         "status_text": gettext(status[1]) if status else "",
         "received_on": format_date(view.received_on),

@@ -91,6 +91,26 @@ def delete_inbox_cookie(response: Response, settings: Settings) -> None:
     )
 
 
+def check_cookie_name(settings: Settings) -> str:
+    return "__Secure-cookies" if settings.secure_cookies else "cookies"
+
+
+def set_check_cookie(response: Response, settings: Settings) -> None:
+    """A cookie that says only "this browser keeps cookies", set with the report form."""
+    response.set_cookie(
+        check_cookie_name(settings),
+        "1",
+        path="/lapor",
+        secure=settings.secure_cookies,
+        httponly=True,
+        samesite="strict",
+    )
+
+
+def has_check_cookie(request: Request) -> bool:
+    return request.cookies.get(check_cookie_name(app_settings(request))) == "1"
+
+
 def inbox_token(request: Request) -> str | None:
     token = request.cookies.get(inbox_cookie_name(app_settings(request)))
     if not token or len(token) > 512 or not token.isascii():

@@ -106,6 +106,8 @@ def form_parts(
 async def post_report(
     client: httpx.AsyncClient, tenant: str, slug: str, parts: list[tuple[str, Any]]
 ) -> httpx.Response:
+    """Open the form (as a browser does, which gets the cookie check), then send it."""
+    await client.get(f"/lapor/{tenant}/{slug}")
     return await client.post(f"/lapor/{tenant}/{slug}", files=parts)
 
 

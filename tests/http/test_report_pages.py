@@ -222,6 +222,22 @@ async def test_missing_answers_come_back_with_errors_beside_them_and_nothing_kep
     assert "pilih lagi" in text_of(page)
 
 
+async def test_without_cookies_nothing_is_filed(client: httpx.AsyncClient, app: Starlette) -> None:
+    """The receipt reaches the next page only in a cookie: a browser that keeps none is
+    told so before anything is filed, rather than losing the receipt after."""
+    agency, answers = REPORTS["pengaduan"]
+    before = await counts(app)
+    parts = form_parts(agency, answers, files=[("foto.png", png())])
+    response = await client.post("/lapor/metro/pengaduan", files=parts)
+    assert response.status_code == 422
+    assert await counts(app) == before
+    assert "tidak menyimpan cookie" in text_of(response.text)
+    assert answers["what_happened"] in response.text
+    assert response.headers["set-cookie"].startswith("cookies=1;")
+    # Once the browser keeps it, the same form goes through.
+    assert (await client.post("/lapor/metro/pengaduan", files=parts)).status_code == 303
+
+
 async def test_a_refused_file_keeps_the_typed_answers(
     client: httpx.AsyncClient, app: Starlette
 ) -> None:
