@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from gratify.crypto.receipt import new_receipt
+from gratify.web.static import STATIC_DIR
 from tests.http.reporter import REPORTS, form_parts, open_inbox, post_report, receipt_on
 from tests.web.htmlcheck import inline_code
 
@@ -89,3 +90,10 @@ async def test_landing_links_to_reporting_and_the_inbox(client: httpx.AsyncClien
     page = (await client.get("/")).text
     assert 'href="/lapor"' in page
     assert 'href="/kotak"' in page
+
+
+def test_the_receipt_and_acknowledgement_print_without_the_site_frame() -> None:
+    css = (STATIC_DIR / "css" / "site.css").read_text(encoding="utf-8")
+    printing = css[css.index("@media print") :]
+    for hidden in (".site-header", ".site-footer", ".no-print", "form"):
+        assert hidden in printing.split("}", 1)[0]
