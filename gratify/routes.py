@@ -13,7 +13,7 @@ from starlette.staticfiles import StaticFiles
 from gratify.intake import api, checker, pages_inbox, pages_verify
 from gratify.intake import pages as report
 from gratify.settings import Settings
-from gratify.web import pages
+from gratify.web import openapi, pages
 from gratify.web.static import STATIC_DIR
 
 GET = ("GET",)
@@ -72,5 +72,6 @@ def routes(settings: Settings) -> list[BaseRoute]:
               name="api_inbox_message"),                                          # reporter
         Route("/api/v1/receipts/verify", api.verify_receipt, methods=POST,
               name="api_verify_receipt"),                                         # anyone
+        Route("/api/v1/openapi.json", openapi.openapi, methods=GET, name="openapi"),  # anyone
     ]
     # fmt: on

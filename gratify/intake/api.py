@@ -10,8 +10,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from gratify.accounts.service import list_tenants
-from gratify.crypto.sign import verify_document
 from gratify.errors import N_, BadRequest, NotFound
+from gratify.intake.acknowledgement import verify_acknowledgement
 from gratify.intake.attachments import (
     AttachmentLimits,
     AttachmentMeta,
@@ -156,6 +156,8 @@ def inbox_json(view: InboxView) -> dict[str, Any]:
     """The inbox as API.md lists it."""
     body: dict[str, Any] = {
         "case_number": view.case_number,
+        "tenant": view.tenant,
+        "agency": view.agency,
         "kind": view.kind,
         "status": view.status,
         "received_on": view.received_on.isoformat(),
@@ -186,12 +188,16 @@ async def inbox_message(request: Request) -> Response:
 
 async def verify_receipt(request: Request) -> Response:
     """``POST /api/v1/receipts/verify``: is this acknowledgement signed by this installation?"""
-    document = await read_json(request)
-    keys = request.app.state.keys.verification_keys
-    valid = isinstance(document, dict) and verify_document(document, keys)
-    body: dict[str, Any] = {"valid": valid}
-    if valid:
+    result = verify_acknowledgement(
+        await read_json(request), request.app.state.keys.verification_keys
+    )
+    body: dict[str, Any] = {"valid": result.valid}
+    if result.valid:
         body.update(
-            {k: document[k] for k in ("case_number", "filed_at", "key_id") if k in document}
+            {
+                "case_number": result.case_number,
+                "filed_at": result.filed_at,
+                "key_id": result.key_id,
+            }
         )
     return JSONResponse(body)

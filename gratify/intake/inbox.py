@@ -54,6 +54,8 @@ class InboxView:
     """What the reporter sees: never who handles the case, only what happened to it."""
 
     case_number: str
+    tenant: str
+    agency: str
     kind: str
     status: str
     received_on: dt.date
@@ -166,10 +168,14 @@ async def read_inbox(ctx: IntakeContext, token: str, now: dt.datetime) -> InboxV
             unseal(dek, case.acknowledgement, context=acknowledgement_context(case.id))
         )
     async with ctx.db.reading() as session:
+        tenant = await session.get(Tenant, case.tenant_id)
         attachments = await list_attachments(session, case.id, dek)
         messages = await list_messages(session, case.id, dek)
+    assert tenant is not None
     return InboxView(
         case_number=case.case_number,
+        tenant=tenant.slug,
+        agency=str(report["agency"]),
         kind=case.kind,
         status=case.status,
         received_on=case.received_on,

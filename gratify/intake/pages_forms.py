@@ -257,14 +257,6 @@ def format_moment(moment: dt.datetime) -> str:
     return f"{text} {moment.tzname() or ''}".strip()
 
 
-def tenant_of_case(tenants: Sequence[Tenant], case_number: str) -> Tenant | None:
-    """The tenant whose numbers the case number has (``METRO-2026-000042``)."""
-    matches = [
-        t for t in tenants if re.fullmatch(re.escape(t.slug.upper()) + r"-\d{4}-\d+", case_number)
-    ]
-    return max(matches, key=lambda t: len(t.slug), default=None)
-
-
 def service_names(tenant: Tenant | None) -> dict[str, str]:
     if tenant is None:
         return {}

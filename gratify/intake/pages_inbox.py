@@ -16,7 +16,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from gratify.accounts.service import list_tenants
+from gratify.accounts.service import list_tenants, tenant_by_slug
 from gratify.crypto.receipt import MalformedReceipt, parse_receipt
 from gratify.errors import (
     N_,
@@ -45,7 +45,7 @@ from gratify.intake.inbox import (
 )
 from gratify.intake.pages import acknowledgement_download, acknowledgement_page
 from gratify.intake.pages_bodies import first, read_urlencoded
-from gratify.intake.pages_forms import answer_rows, format_moment, service_names, tenant_of_case
+from gratify.intake.pages_forms import answer_rows, format_moment, service_names
 from gratify.intake.pages_support import (
     app_settings,
     delete_inbox_cookie,
@@ -231,8 +231,7 @@ async def _inbox_page(
     ctx = intake_context(request)
     settings = app_settings(request)
     async with ctx.db.reading() as session:
-        tenants = await list_tenants(session)
-    tenant = tenant_of_case(tenants, view.case_number)
+        tenant = await tenant_by_slug(session, view.tenant)
     form = ctx.forms.form(view.kind)
     status = STATUS_WORDS.get(view.status)
     context = {

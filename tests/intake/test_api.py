@@ -98,7 +98,7 @@ async def test_json_report_inbox_and_message(client: httpx.AsyncClient) -> None:
     auth = {"Authorization": f"Bearer {login.json()['token']}"}
     inbox = (await client.get("/api/v1/inbox", headers=auth)).json()
     assert inbox["case_number"] == filed["case_number"]
-    assert inbox["kind"] == "broker"
+    assert (inbox["tenant"], inbox["agency"], inbox["kind"]) == ("metro", "disdukcapil", "broker")
     assert inbox["status"] == "received"
     assert inbox["answers"]["amount_asked"] == 500_000
     assert inbox["messages"] == []

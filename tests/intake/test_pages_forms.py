@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-from typing import Any, cast
+from typing import Any
 
 import pytest
 
-from gratify.accounts.models import Tenant
 from gratify.intake.forms import default_forms
 from gratify.intake.pages_forms import (
     answer_rows,
@@ -15,7 +13,6 @@ from gratify.intake.pages_forms import (
     has_service_field,
     sections,
     split_usernames,
-    tenant_of_case,
     widget_for,
 )
 from gratify.web.i18n import use_language
@@ -132,14 +129,3 @@ def test_answers_read_back_with_labels_and_choice_names() -> None:
     assert shown["Apakah ada petugas yang terlibat?"] == "Tidak yakin"
     assert "Tidak" in shown.values()
     assert [row.multiline for row in rows if row.value.startswith("Baris")] == [True]
-
-
-def test_the_tenant_of_a_case_number() -> None:
-    tenants = cast(
-        list[Tenant],
-        [SimpleNamespace(slug=s) for s in ("metro", "lampung-tengah", "lampung")],
-    )
-    assert tenant_of_case(tenants, "METRO-2026-000042") is tenants[0]
-    assert tenant_of_case(tenants, "LAMPUNG-TENGAH-2026-000001") is tenants[1]
-    assert tenant_of_case(tenants, "LAMPUNG-2026-000001") is tenants[2]
-    assert tenant_of_case(tenants, "ATLANTIS-2026-000001") is None
