@@ -10,10 +10,12 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
 from gratify.accounts.keys import Keyring
+from gratify.accounts.service import list_tenants
 from gratify.crypto.kdf import Argon2Params
 from gratify.crypto.pool import CryptoPool
 from gratify.db.engine import Database
 from gratify.intake.attachments import purge_abandoned
+from gratify.intake.forms import load_tenant_forms
 from gratify.intake.service import IntakeContext
 from gratify.routes import routes
 from gratify.server import quiet_data_bearing_loggers
@@ -22,6 +24,11 @@ from gratify.web.errors import InternalErrorMiddleware, exception_handlers
 from gratify.web.headers import SecurityHeadersMiddleware
 from gratify.web.i18n import LanguageMiddleware
 from gratify.web.templating import Templates
+
+
+async def _tenant_slugs(db: Database) -> list[str]:
+    async with db.reading() as session:
+        return [t.slug for t in await list_tenants(session)]
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -46,6 +53,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             ),
             timezone=settings.timezone,
             max_text_chars=settings.max_text_chars,
+            tenant_forms=load_tenant_forms(settings.forms_dir, await _tenant_slugs(db)),
         )
         # Uploads a crashed worker left pending are removed at start (and periodically later).
         await purge_abandoned(db, dt.datetime.now(dt.UTC))

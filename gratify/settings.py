@@ -96,6 +96,11 @@ class Settings:
     )
     max_attachments: int = setting(10, "Most attachments accepted with one report or message.")
     max_text_chars: int = setting(20_000, "Longest free-text answer accepted, in characters.")
+    forms_dir: Path | None = setting(
+        None,
+        "Folder of per-tenant report forms, `<tenant>.toml` in the format of "
+        "`gratify/intake/forms.toml`; tenants without a file use the built-in forms.",
+    )
 
     def __repr__(self) -> str:
         shown = []

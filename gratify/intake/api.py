@@ -74,7 +74,7 @@ async def forms(request: Request) -> Response:
         {
             "kinds": [
                 {"kind": form.kind, "fields": [f.as_api() for f in form.fields]}
-                for form in ctx.forms.kinds
+                for form in ctx.forms_for(request.path_params["tenant"]).kinds
             ]
         },
         headers={"Cache-Control": "public, max-age=300"},

@@ -15,6 +15,7 @@ import tomllib
 import unicodedata
 from collections.abc import Mapping, Sequence
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from gratify.errors import N_
@@ -129,6 +130,26 @@ def default_forms() -> Forms:
     """The forms shipped with gratify."""
     text = resources.files("gratify.intake").joinpath("forms.toml").read_text("utf-8")
     return parse_forms(tomllib.loads(text))
+
+
+def load_tenant_forms(forms_dir: Path | None, tenants: Sequence[str]) -> dict[str, Forms]:
+    """The forms of tenants that have their own file ``<forms_dir>/<tenant>.toml``.
+
+    Read and checked once, at start-up: a bad file stops the app with its name, rather than
+    failing the first reporter who opens that form. Other tenants use `default_forms`.
+    """
+    found: dict[str, Forms] = {}
+    if forms_dir is None:
+        return found
+    for slug in tenants:
+        path = forms_dir / f"{slug}.toml"
+        if not path.exists():
+            continue
+        try:
+            found[slug] = parse_forms(tomllib.loads(path.read_text("utf-8")))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}: {exc!r}") from exc
+    return found
 
 
 def parse_forms(data: Mapping[str, Any]) -> Forms:

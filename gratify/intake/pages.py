@@ -107,7 +107,7 @@ async def tenant_home(request: Request) -> Response:
 async def _tenant_and_form(request: Request) -> tuple[Tenant, FormSpec]:
     kind = KIND_BY_SLUG.get(request.path_params["kind"])
     ctx = intake_context(request)
-    form = ctx.forms.form(kind) if kind else None
+    form = ctx.forms_for(request.path_params["tenant"]).form(kind) if kind else None
     if form is None:
         raise NotFound()
     async with ctx.db.reading() as session:

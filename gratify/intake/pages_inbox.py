@@ -232,7 +232,7 @@ async def _inbox_page(
     settings = app_settings(request)
     async with ctx.db.reading() as session:
         tenant = await tenant_by_slug(session, view.tenant)
-    form = ctx.forms.form(view.kind)
+    form = ctx.forms_for(view.tenant).form(view.kind)
     status = STATUS_WORDS.get(view.status)
     context = {
         "view": view,

@@ -100,6 +100,12 @@ class IntakeContext:
     timezone: str
     max_text_chars: int
     forms: Forms = dataclasses.field(default_factory=default_forms)
+    # Tenants with forms of their own (settings.forms_dir); the others use `forms`.
+    tenant_forms: Mapping[str, Forms] = dataclasses.field(default_factory=dict)
+
+    def forms_for(self, tenant: str) -> Forms:
+        """The forms a tenant's reporters fill in."""
+        return self.tenant_forms.get(tenant, self.forms)
 
 
 def parse_draft(body: object) -> ReportDraft:
@@ -151,7 +157,8 @@ async def _check(
         tenant = await tenant_by_slug(session, tenant_slug)
     if tenant is None:
         raise NotFound()
-    form = ctx.forms.form(draft.kind)
+    forms = ctx.forms_for(tenant.slug)
+    form = forms.form(draft.kind)
     if form is None:
         raise InvalidInput(
             N_("The report has mistakes."),
@@ -228,10 +235,9 @@ async def file_report(
         escrow_wrap = await ctx.pool.run(
             wrap_data_key, dek, escrow.public_key, context=key_context(case_id)
         )
-    form = ctx.forms.form(draft.kind)
-    assert form is not None
     value = checked.answers.get("estimated_value")
-    bracket = ctx.forms.value_bracket(value) if isinstance(value, int) else None
+    forms = ctx.forms_for(tenant.slug)
+    bracket = forms.value_bracket(value) if isinstance(value, int) else None
 
     for _attempt in range(3):
         receipt = new_receipt()
