@@ -15,13 +15,16 @@ import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from starlette.applications import Starlette
 
 from gratify.accounts.install import initialise
 from gratify.accounts.tenants_config import TenantsConfig, demo_tenants_config
+from gratify.app import create_app
 from gratify.crypto.kdf import FAST_TEST_PARAMS, Argon2Params
 from gratify.db.engine import Database, create_engine
 from gratify.db.migrate import upgrade_to_head
@@ -181,6 +184,55 @@ async def installed(settings: Settings, demo_config: TenantsConfig) -> Settings:
     """An initialised installation (keys, database at head, demo tenants) on SQLite."""
     await initialise(settings, demo_config)
     return settings
+
+
+@contextlib.asynccontextmanager
+async def running(app: Starlette) -> AsyncIterator[Starlette]:
+    """The app with its lifespan entered, as uvicorn runs it."""
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+@contextlib.asynccontextmanager
+async def http_client(
+    app: Starlette, base_url: str = "http://testserver"
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client talking to `app` in process."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
+        yield client
+
+
+@pytest.fixture
+def app_settings(installation: Settings) -> Settings:
+    """The installation the `app` fixture serves; folders override it (tests/web: SQLite)."""
+    return installation
+
+
+@pytest.fixture
+async def app(app_settings: Settings) -> AsyncIterator[Starlette]:
+    """The real app, lifespan entered (database, keys, crypto pool)."""
+    async with running(create_app(app_settings)) as app:
+        yield app
+
+
+@pytest.fixture
+async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    async with http_client(app) as client:
+        yield client
+
+
+@pytest.fixture
+async def secure_app(app_settings: Settings) -> AsyncIterator[Starlette]:
+    """The app as deployed behind TLS: Secure, ``__Host-`` cookies and HSTS."""
+    async with running(create_app(app_settings.with_changes(secure_cookies=True))) as app:
+        yield app
+
+
+@pytest.fixture
+async def secure_client(secure_app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    async with http_client(secure_app, "https://testserver") as client:
+        yield client
 
 
 @pytest.fixture

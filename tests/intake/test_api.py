@@ -4,21 +4,17 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 from PIL import Image
 from sqlalchemy import func, select
-from starlette.applications import Starlette
 
-from gratify.app import create_app
 from gratify.db.engine import Database
 from gratify.intake.models import Attachment, Case
 from gratify.settings import Settings
 from tests.intake.test_forms import gratification_answers
-from tests.web.conftest import running
 
 BROKER: dict[str, Any] = {
     "kind": "broker",
@@ -35,16 +31,9 @@ BROKER: dict[str, Any] = {
 
 
 @pytest.fixture
-async def app(installation: Settings) -> AsyncIterator[Starlette]:
-    async with running(create_app(installation)) as app:
-        yield app
-
-
-@pytest.fixture
-async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        yield client
+def app_settings(installation: Settings) -> Settings:
+    """On both engines."""
+    return installation
 
 
 async def _counts(installation: Settings) -> tuple[int, int]:

@@ -15,8 +15,8 @@ from gratify.intake.forms import FieldSpec, default_forms
 from gratify.intake.models import Case
 from gratify.intake.service import IntakeContext
 from gratify.settings import Settings
+from tests.conftest import running
 from tests.intake.test_forms import gratification_answers
-from tests.web.conftest import running
 
 VALID: dict[str, tuple[str, dict[str, Any]]] = {
     "gratification": ("dpmptsp", gratification_answers()),

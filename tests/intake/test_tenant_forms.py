@@ -10,7 +10,7 @@ import pytest
 
 from gratify.app import create_app
 from gratify.settings import Settings
-from tests.web.conftest import running
+from tests.conftest import running
 
 EXTRA_FIELD = """
   [[kinds.fields]]

@@ -6,16 +6,10 @@ installation shared by these tests, which only read from it.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator
-
-import httpx
 import pytest
-from starlette.applications import Starlette
 
 from gratify.accounts.install import initialise
 from gratify.accounts.tenants_config import demo_tenants_config
-from gratify.app import create_app
 from gratify.settings import Settings
 
 
@@ -27,13 +21,6 @@ async def web_installation(tmp_path_factory: pytest.TempPathFactory) -> Settings
     return settings
 
 
-@contextlib.asynccontextmanager
-async def running(app: Starlette) -> AsyncIterator[Starlette]:
-    """The app with its lifespan entered, as uvicorn runs it."""
-    async with app.router.lifespan_context(app):
-        yield app
-
-
 @pytest.fixture
 def web_settings(web_installation: Settings) -> Settings:
     """Settings as in development: plain HTTP, no Secure cookies."""
@@ -41,27 +28,6 @@ def web_settings(web_installation: Settings) -> Settings:
 
 
 @pytest.fixture
-async def app(web_settings: Settings) -> AsyncIterator[Starlette]:
-    async with running(create_app(web_settings)) as app:
-        yield app
-
-
-@pytest.fixture
-async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        yield client
-
-
-@pytest.fixture
-async def secure_app(web_installation: Settings) -> AsyncIterator[Starlette]:
-    """The app as deployed behind TLS: Secure, ``__Host-`` cookies and HSTS."""
-    async with running(create_app(web_installation.with_changes(secure_cookies=True))) as app:
-        yield app
-
-
-@pytest.fixture
-async def secure_client(secure_app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=secure_app)
-    async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as client:
-        yield client
+def app_settings(web_settings: Settings) -> Settings:
+    """Web plumbing needs one engine only: the shared SQLite installation."""
+    return web_settings

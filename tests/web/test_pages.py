@@ -14,7 +14,7 @@ from gratify.app import create_app
 from gratify.settings import Settings
 from gratify.web.pages import safe_next
 from gratify.web.static import STATIC_DIR
-from tests.web.conftest import running
+from tests.conftest import running
 from tests.web.htmlcheck import inline_code
 
 
