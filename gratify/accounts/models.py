@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, ForeignKey, LargeBinary, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from gratify.db.base import Base
+from gratify.db.base import Base, UTCDateTime
 
 SLUG_LENGTH = 64
 NAME_LENGTH = 200
@@ -126,3 +134,21 @@ class User(Base):
     sealed_private_key: Mapped[bytes] = mapped_column(LargeBinary)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_on: Mapped[dt.date] = mapped_column(Date)
+    # The TOTP secret sealed under a server key (gratify.accounts.totp); None until enrolled.
+    totp_secret: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The last time step whose code was accepted: no code is accepted twice.
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+
+
+class HandlerSession(Base):
+    """A signed-in user's session: their private key sealed under a key from the session
+    token, which only the browser or API client holds (we keep its keyed digest)."""
+
+    __tablename__ = "handler_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    sealed_key: Mapped[bytes] = mapped_column(LargeBinary)
+    # Rounded up to ten minutes, so the table does not record when someone was active.
+    idle_expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
