@@ -10,6 +10,8 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from gratify.accounts import views as accounts
+from gratify.cases import api as cases_api
 from gratify.intake import api, checker, pages_inbox, pages_verify
 from gratify.intake import pages as report
 from gratify.settings import Settings
@@ -56,6 +58,12 @@ def routes(settings: Settings) -> list[BaseRoute]:
         Route("/kotak/keluar", pages_inbox.logout, methods=POST, name="inbox_logout"),  # reporter
         Route("/verify", pages_verify.verify_page, methods=GET, name="verify"),         # anyone
         Route("/verify", pages_verify.verify, methods=POST, name="verify_check"),       # anyone
+        # Staff sign in and out (templates/accounts/)
+        Route("/masuk", accounts.login_page, methods=GET, name="staff_login"),          # anyone
+        Route("/masuk", accounts.login_submit, methods=POST,
+              name="staff_login_submit"),                                              # anyone
+        Route("/keluar", accounts.logout_submit, methods=POST,
+              name="staff_logout"),                                        # signed-in staff
         Mount("/static",   StaticFiles(directory=STATIC_DIR),   name="static"),           # anyone
         # The reporter's JSON API (API.md)
         Route("/api/v1/tenants", api.tenants, methods=GET, name="api_tenants"),        # anyone
@@ -73,5 +81,34 @@ def routes(settings: Settings) -> list[BaseRoute]:
         Route("/api/v1/receipts/verify", api.verify_receipt, methods=POST,
               name="api_verify_receipt"),                                         # anyone
         Route("/api/v1/openapi.json", openapi.openapi, methods=GET, name="openapi"),  # anyone
+        # The handler JSON API (API.md); every case id answers 404 when not the caller's
+        Route("/api/v1/cases", cases_api.cases, methods=GET, name="api_cases"),       # handler
+        Route("/api/v1/cases/{case_id}", cases_api.case, methods=GET,
+              name="api_case"),                                                      # handler
+        Route("/api/v1/cases/{case_id}/transitions", cases_api.transition, methods=POST,
+              name="api_case_transition"),                                           # handler
+        Route("/api/v1/cases/{case_id}/messages", cases_api.message, methods=POST,
+              name="api_case_message"),                                              # handler
+        Route("/api/v1/cases/{case_id}/notes", cases_api.note, methods=POST,
+              name="api_case_note"),                                                 # handler
+        Route("/api/v1/cases/{case_id}/assignment", cases_api.assignment, methods=POST,
+              name="api_case_assignment"),                                # handler, supervisor
+        Route("/api/v1/cases/{case_id}/holders", cases_api.holders, methods=GET,
+              name="api_case_holders"),                                              # handler
+        Route("/api/v1/cases/{case_id}/grants", cases_api.grant, methods=POST,
+              name="api_case_grant"),                                                # handler
+        Route("/api/v1/cases/{case_id}/grants/{username}", cases_api.revoke,
+              methods=("DELETE",), name="api_case_revoke"),                       # supervisor
+        Route("/api/v1/cases/{case_id}/conflict", cases_api.conflict, methods=POST,
+              name="api_case_conflict"),                                             # handler
+        Route("/api/v1/cases/{case_id}/attachments/{attachment_id}", cases_api.attachment,
+              methods=GET, name="api_case_attachment"),                              # handler
+        # Staff sessions (API.md, "Handler JSON API")
+        Route("/api/v1/session", accounts.api_login, methods=POST,
+              name="api_session_login"),                                               # anyone
+        Route("/api/v1/session", accounts.api_session, methods=GET,
+              name="api_session"),                                         # signed-in staff
+        Route("/api/v1/session", accounts.api_logout, methods=("DELETE",),
+              name="api_session_logout"),                                  # signed-in staff
     ]
     # fmt: on

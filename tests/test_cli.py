@@ -120,7 +120,7 @@ def test_tenants_load_adds_a_tenant_with_its_own_escrow_key(
 
 def test_migrate_reports_the_revision(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["migrate", "--data-dir", str(tmp_path / "d")]) == 0
-    assert "at revision 0002_intake" in capsys.readouterr().out
+    assert "at revision 0004_casework" in capsys.readouterr().out
 
 
 def test_serve_refuses_an_uninitialised_installation(

@@ -1,1 +1,1 @@
-"""Room `cases`: see DESIGN.md."""
+"""Room `cases`: the handlers' side: inbox, case view, workflow, messages, notes, grants."""

@@ -29,7 +29,13 @@ class Case(Base):
     """One report and the case worked on it."""
 
     __tablename__ = "cases"
-    __table_args__ = (Index("ix_cases_inbox", "tenant_id", "unit_id", "status", "received_on"),)
+    __table_args__ = (
+        Index("ix_cases_inbox", "tenant_id", "unit_id", "status", "received_on"),
+        # A unit's inbox, newest first, filtered by status or not (cases of a partner tenant
+        # reach the unit too, so the unit, not the tenant, leads).
+        Index("ix_cases_unit_received", "unit_id", "received_on", "id"),
+        Index("ix_cases_unit_status_received", "unit_id", "status", "received_on", "id"),
+    )
 
     id: Mapped[str] = mapped_column(String(CASE_ID_LENGTH), primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="RESTRICT"))
@@ -50,6 +56,12 @@ class Case(Base):
     report: Mapped[bytes] = mapped_column(LargeBinary)
     report_digest: Mapped[str] = mapped_column(String(64))
     acknowledgement: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Case handling (gratify/cases): the day the case entered its status, who holds it, and
+    # the outcomes the public statistics count.
+    status_since: Mapped[dt.date | None] = mapped_column(Date)
+    assigned_to: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    kpk_outcome: Mapped[str | None] = mapped_column(String(32))
+    closing_reason: Mapped[str | None] = mapped_column(String(32))
 
 
 class CaseKey(Base):

@@ -37,6 +37,8 @@ from gratify.intake.attachments import attach_to_case
 from gratify.intake.forms import Forms, check_answers, default_forms
 from gratify.intake.models import Case, CaseCounter, CaseExclusion, CaseKey
 from gratify.intake.routing import route_report
+from gratify.rules.calendar import CalendarNotCovered
+from gratify.rules.workflow import load_workflows
 
 MAX_EXCLUDED = 20
 RECEIVED = "received"
@@ -261,6 +263,8 @@ async def file_report(
                     unit_id=unit.id,
                     status=RECEIVED,
                     received_on=today,
+                    status_since=today,
+                    due_on=_first_deadline(draft.kind, today),
                     value_bracket=bracket,
                     concerns_inspectorate=concerns,
                     receipt_lookup=receipt.lookup,
@@ -290,6 +294,15 @@ async def file_report(
             # A receipt lookup part collided with another case's (40 bits): draw again.
             continue
     raise RuntimeError("could not allocate a unique receipt")
+
+
+def _first_deadline(kind: str, today: dt.date) -> dt.date | None:
+    """When a new case must be acknowledged (rules/data/workflow.toml)."""
+    flow = load_workflows().of(kind)
+    try:
+        return flow.due_on(flow.initial, today, today)
+    except CalendarNotCovered:
+        return None
 
 
 async def _excluded_users(

@@ -106,6 +106,9 @@ class SecurityHeadersMiddleware:
                 message.setdefault("headers", [])
                 headers = MutableHeaders(scope=message)
                 for name, value in self.headers.items():
+                    # A response with a policy of its own (a sandboxed download) keeps it.
+                    if name == "Content-Security-Policy" and name in headers:
+                        continue
                     headers[name] = value
                 del headers["server"]
                 if path.startswith(STATIC_PREFIX) and message["status"] in (200, 304):

@@ -36,6 +36,37 @@ _LANGUAGE = {
     "schema": {"type": "string"},
 }
 
+
+def _case_op(
+    summary: str,
+    responses: dict[str, Any],
+    *,
+    body: bool = False,
+    extra: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """An operation on one case: bearer auth, the case id, and 404 for a case not yours."""
+    operation: dict[str, Any] = {
+        "summary": summary,
+        "security": _BEARER,
+        "parameters": [
+            {"name": "case_id", "in": "path", "required": True, "schema": {"type": "string"}},
+            *(extra or []),
+        ],
+        "responses": {
+            **responses,
+            "401": _error("No session"),
+            "404": _error("No such case, or not yours (the same answer)"),
+        },
+    }
+    if body:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+        operation["responses"]["422"] = _error("Invalid; error.fields names each")
+    return operation
+
+
 DOCUMENT: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {
@@ -179,6 +210,145 @@ DOCUMENT: dict[str, Any] = {
                     )
                 },
             }
+        },
+        "/api/v1/session": {
+            "post": {
+                "summary": "A handler signs in with password and TOTP code",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["tenant", "username", "password", "totp"],
+                                "properties": {
+                                    "tenant": {"type": "string"},
+                                    "username": {"type": "string"},
+                                    "password": {"type": "string"},
+                                    "totp": {"type": "string"},
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "token": {"type": "string"},
+                                "expires_at": {"type": "string", "format": "date-time"},
+                            },
+                        }
+                    ),
+                    "401": _error("Wrong username, password or code (always the same)"),
+                    "429": _error("Too many failures for this account; see Retry-After"),
+                },
+            },
+            "get": {
+                "summary": "The signed-in handler",
+                "security": _BEARER,
+                "responses": {"200": _json({"type": "object"}), "401": _error("No session")},
+            },
+            "delete": {
+                "summary": "Sign out",
+                "security": _BEARER,
+                "responses": {"204": {"description": "Signed out"}, "401": _error("No session")},
+            },
+        },
+        "/api/v1/cases": {
+            "get": {
+                "summary": "The handler's inbox: metadata only",
+                "security": _BEARER,
+                "parameters": [
+                    {"name": n, "in": "query", "required": False, "schema": {"type": t}}
+                    for n, t in (
+                        ("status", "string"),
+                        ("kind", "string"),
+                        ("agency", "string"),
+                        ("overdue", "boolean"),
+                        ("sort", "string"),
+                        ("page", "integer"),
+                        ("per_page", "integer"),
+                    )
+                ],
+                "responses": {"200": _json({"type": "object"}), "401": _error("No session")},
+            }
+        },
+        "/api/v1/cases/{case_id}": {
+            "get": _case_op("The case decrypted (audited)", {"200": _json({"type": "object"})})
+        },
+        "/api/v1/cases/{case_id}/transitions": {
+            "post": _case_op(
+                "Move the case a step: {to, reason, outcome?, decision_number?, "
+                "decision_date?, closing_reason?}",
+                {"200": _json({"type": "object"}), "409": _error("Not allowed from here")},
+                body=True,
+            )
+        },
+        "/api/v1/cases/{case_id}/messages": {
+            "post": _case_op(
+                "Write to the reporter: {body}", {"201": {"description": "Sent"}}, body=True
+            )
+        },
+        "/api/v1/cases/{case_id}/notes": {
+            "post": _case_op(
+                "An internal note: {body}", {"201": {"description": "Noted"}}, body=True
+            )
+        },
+        "/api/v1/cases/{case_id}/assignment": {
+            "post": _case_op("Assign: {username}", {"200": _json({"type": "object"})}, body=True)
+        },
+        "/api/v1/cases/{case_id}/holders": {
+            "get": _case_op("Who can read the case", {"200": _json({"type": "array"})})
+        },
+        "/api/v1/cases/{case_id}/grants": {
+            "post": _case_op(
+                "Grant access: {username}", {"201": {"description": "Granted"}}, body=True
+            )
+        },
+        "/api/v1/cases/{case_id}/grants/{username}": {
+            "delete": _case_op(
+                "Revoke access (supervisors)",
+                {"204": {"description": "Revoked"}},
+                extra=[
+                    {
+                        "name": "username",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    }
+                ],
+            )
+        },
+        "/api/v1/cases/{case_id}/conflict": {
+            "post": _case_op(
+                "Declare a conflict of interest and hand the case back",
+                {"204": {"description": "Handed back"}},
+            )
+        },
+        "/api/v1/cases/{case_id}/attachments/{attachment_id}": {
+            "get": _case_op(
+                "The file, decrypted",
+                {
+                    "200": {
+                        "description": "The file",
+                        "content": {
+                            "application/octet-stream": {
+                                "schema": {"type": "string", "format": "binary"}
+                            }
+                        },
+                    }
+                },
+                extra=[
+                    {
+                        "name": "attachment_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    }
+                ],
+            )
         },
         "/api/v1/openapi.json": {
             "get": {"summary": "This document", "responses": {"200": _json({"type": "object"})}}

@@ -1,0 +1,271 @@
+"""Working cases through the services, on SQLite and PostgreSQL: isolation, workflow,
+messages both ways, notes, grants, conflicts."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import pytest
+from sqlalchemy import select
+
+from gratify.accounts.keys import Keyring
+from gratify.accounts.models import Tenant, User
+from gratify.accounts.users import unlock_private_key
+from gratify.cases import grants
+from gratify.cases.listing import InboxFilter, list_cases
+from gratify.cases.service import add_note, open_case, send_handler_message, transition_case
+from gratify.crypto.kdf import FAST_TEST_PARAMS
+from gratify.crypto.pool import CryptoPool
+from gratify.db.engine import Database
+from gratify.errors import Conflict, Forbidden, InvalidInput, NotFound
+from gratify.intake import inbox
+from gratify.intake.service import Filed, IntakeContext, ReportDraft, file_report
+from gratify.settings import Settings
+from tests.conftest import HANDLER_PASSWORD
+from tests.intake.test_forms import gratification_answers
+
+NOW = dt.datetime(2026, 11, 23, 3, 0, tzinfo=dt.UTC)
+TODAY = dt.date(2026, 11, 23)
+
+
+@dataclasses.dataclass(frozen=True)
+class Actor:
+    user_id: int
+    unit_id: int | None
+    role: str
+    private_key: bytes = dataclasses.field(repr=False)
+
+
+ActorFor = Callable[[str, str], Awaitable[Actor]]
+
+
+@pytest.fixture
+async def ctx(installation: Settings) -> AsyncIterator[IntakeContext]:
+    db = Database(installation.resolved_database_url)
+    pool = CryptoPool(2)
+    yield IntakeContext(
+        db=db,
+        pool=pool,
+        keyring=Keyring.load(installation.resolved_keys_dir),
+        argon2=FAST_TEST_PARAMS,
+        timezone=installation.timezone,
+        max_text_chars=installation.max_text_chars,
+    )
+    pool.close()
+    await db.dispose()
+
+
+@pytest.fixture
+def actor(ctx: IntakeContext) -> ActorFor:
+    async def make(tenant: str, username: str) -> Actor:
+        async with ctx.db.reading() as session:
+            user = await session.scalar(
+                select(User).join(Tenant).where(Tenant.slug == tenant, User.username == username)
+            )
+        assert user is not None
+        key = await unlock_private_key(ctx.pool, user, HANDLER_PASSWORD)
+        return Actor(user.id, user.unit_id, user.role, key)
+
+    return make
+
+
+BROKER = ReportDraft(
+    "broker",
+    "disdukcapil",
+    {
+        "service": "ktp-el",
+        "occurred_on": "2026-11-20",
+        "time_window": "08-10",
+        "officer_involved": "yes",
+        "what_happened": "Petugas loket 2 meminta Rp200.000.",
+    },
+)
+
+
+async def _file(
+    ctx: IntakeContext, tenant: str = "metro", draft: ReportDraft = BROKER
+) -> tuple[Filed, str]:
+    filed = await file_report(ctx, tenant, draft, now=NOW)
+    from gratify.intake.models import Case
+
+    async with ctx.db.reading() as session:
+        case_id = await session.scalar(select(Case.id).where(Case.case_number == filed.case_number))
+    assert case_id is not None
+    return filed, case_id
+
+
+async def test_the_handler_sees_the_case_and_others_get_not_found(
+    ctx: IntakeContext, actor: ActorFor
+) -> None:
+    _, case_id = await _file(ctx)
+    handler = await actor("metro", "inspektorat-handler")
+    view = await open_case(ctx.db, handler, case_id)
+    assert view.answers["what_happened"].startswith("Petugas loket 2")
+    assert view.status == "received"
+    # A broker report is to be verified within 3 working days (LAPOR!): Monday -> Thursday.
+    assert view.due_on == dt.date(2026, 11, 26)
+    # Another unit, another tenant, a made-up id: all the same NotFound.
+    for outsider in (
+        await actor("metro", "upg-handler"),
+        await actor("pringsewu", "inspektorat-handler"),
+    ):
+        with pytest.raises(NotFound):
+            await open_case(ctx.db, outsider, case_id)
+        async with ctx.db.reading() as session:
+            page = await list_cases(session, outsider, InboxFilter(per_page=100), TODAY)
+        assert case_id not in {c.id for c in page.items}
+    with pytest.raises(NotFound):
+        await open_case(ctx.db, handler, "0" * 32)
+    with pytest.raises(NotFound):
+        await open_case(ctx.db, handler, "../../etc")
+
+
+async def test_the_inbox_lists_filters_and_counts(ctx: IntakeContext, actor: ActorFor) -> None:
+    ids = [(await _file(ctx, "lampung-tengah"))[1] for _ in range(3)]
+    handler = await actor("lampung-tengah", "inspektorat-handler")
+    async with ctx.db.reading() as session:
+        page = await list_cases(session, handler, InboxFilter(kind="broker", per_page=2), TODAY)
+        assert page.total >= 3
+        assert len(page.items) == 2
+        assert page.counts.get("received", 0) >= 3
+        second = await list_cases(
+            session, handler, InboxFilter(kind="broker", per_page=2, page=2), TODAY
+        )
+        assert not {c.id for c in page.items} & {c.id for c in second.items}
+        agency = await list_cases(session, handler, InboxFilter(agency="dpmptsp"), TODAY)
+        assert not {c.id for c in agency.items} & set(ids)
+        later = TODAY + dt.timedelta(days=30)
+        overdue = await list_cases(session, handler, InboxFilter(overdue=True, per_page=100), later)
+        assert set(ids) <= {c.id for c in overdue.items}
+        assert all(c.overdue for c in overdue.items)
+        in_time = await list_cases(
+            session, handler, InboxFilter(overdue=False, per_page=100), TODAY
+        )
+        assert set(ids) <= {c.id for c in in_time.items}
+
+
+async def test_a_whole_gratification_path_to_kpk_and_closing(
+    ctx: IntakeContext, actor: ActorFor
+) -> None:
+    filed, case_id = await _file(
+        ctx, "metro", ReportDraft("gratification", "dpmptsp", gratification_answers())
+    )
+    upg = await actor("metro", "upg-handler")
+
+    async def step(to: str, **details: str) -> None:
+        await transition_case(
+            ctx.db, upg, case_id, to, f"alasan {to}", details, now=NOW, today=TODAY
+        )
+
+    with pytest.raises(Conflict):
+        await step("closed", closing_reason="resolved")  # acknowledge first
+    await step("acknowledged")
+    await step("in_review")
+    await step("awaiting_reporter")
+    await send_handler_message(
+        ctx.db, upg, case_id, "Mohon kirim foto parselnya.", now=NOW, limit=1000
+    )
+    session = await inbox.open_inbox(ctx, "metro", filed.receipt.formatted, NOW)
+    view = await inbox.read_inbox(ctx, session.token, NOW)
+    assert [(m.sender, m.body) for m in view.messages] == [
+        ("handler", "Mohon kirim foto parselnya.")
+    ]
+    await inbox.send_reporter_message(ctx, session.token, "Foto menyusul.", NOW)
+    await step("in_review")
+    await step("forwarded_to_kpk")
+    with pytest.raises(InvalidInput) as missing:
+        await step("kpk_decided", outcome="milik_negara")
+    assert set(missing.value.fields) == {"decision_number", "decision_date"}
+    await step(
+        "kpk_decided",
+        outcome="milik_negara",
+        decision_number="B/123/GRAT/2026",
+        decision_date="2026-11-20",
+    )
+    await add_note(ctx.db, upg, case_id, "Barang diserahkan ke KPK.", now=NOW, limit=1000)
+    await step("closed", closing_reason="kpk_decided")
+    case = await open_case(ctx.db, upg, case_id)
+    assert case.status == "closed"
+    assert case.kpk_outcome == "milik_negara"
+    assert case.closing_reason == "kpk_decided"
+    assert case.due_on is None
+    assert [h.to_status for h in case.history] == [
+        "acknowledged",
+        "in_review",
+        "awaiting_reporter",
+        "in_review",
+        "forwarded_to_kpk",
+        "kpk_decided",
+        "closed",
+    ]
+    assert case.history[5].details["decision_number"] == "B/123/GRAT/2026"
+    assert [n.body for n in case.notes] == ["Barang diserahkan ke KPK."]
+    # The reporter sees the closing reason as the final message.
+    final = await inbox.read_inbox(ctx, session.token, NOW)
+    assert final.status == "closed"
+    assert final.messages[-1].body == "alasan closed"
+    assert final.messages[-1].sender == "handler"
+
+
+async def test_transitions_need_a_reason(ctx: IntakeContext, actor: ActorFor) -> None:
+    _, case_id = await _file(ctx)
+    handler = await actor("metro", "inspektorat-handler")
+    with pytest.raises(InvalidInput):
+        await transition_case(
+            ctx.db, handler, case_id, "acknowledged", "  ", {}, now=NOW, today=TODAY
+        )
+
+
+async def test_grants_revokes_assignment_and_conflicts(ctx: IntakeContext, actor: ActorFor) -> None:
+    draft = ReportDraft(BROKER.kind, BROKER.agency, BROKER.answers, ["inspektorat-supervisor"])
+    _, case_id = await _file(ctx, "pringsewu", draft)
+    handler = await actor("pringsewu", "inspektorat-handler")
+    supervisor = await actor("pringsewu", "inspektorat-supervisor")
+    # The excluded supervisor sees nothing and cannot be granted access.
+    with pytest.raises(NotFound):
+        await open_case(ctx.db, supervisor, case_id)
+    with pytest.raises(Conflict):
+        await grants.grant_access(ctx.db, ctx.pool, handler, case_id, "inspektorat-supervisor")
+    # Handlers take cases themselves; only supervisors give them to others.
+    await grants.assign_case(ctx.db, handler, case_id, "inspektorat-handler")
+    assert (await open_case(ctx.db, handler, case_id)).assigned_to == "inspektorat-handler"
+    with pytest.raises(InvalidInput):
+        await grants.grant_access(ctx.db, ctx.pool, handler, case_id, "upg-handler")
+    # Declaring a conflict hands the case back for good.
+    await grants.declare_conflict(ctx.db, handler, case_id)
+    with pytest.raises(NotFound):
+        await open_case(ctx.db, handler, case_id)
+
+
+async def test_a_supervisor_grants_and_revokes(ctx: IntakeContext, actor: ActorFor) -> None:
+    _, case_id = await _file(ctx, "lampung-tengah")
+    supervisor = await actor("lampung-tengah", "inspektorat-supervisor")
+    handler = await actor("lampung-tengah", "inspektorat-handler")
+    with pytest.raises(Forbidden):
+        await grants.revoke_access(ctx.db, handler, case_id, "inspektorat-supervisor")
+    await grants.revoke_access(ctx.db, supervisor, case_id, "inspektorat-handler")
+    with pytest.raises(NotFound):
+        await open_case(ctx.db, handler, case_id)
+    await grants.grant_access(ctx.db, ctx.pool, supervisor, case_id, "inspektorat-handler")
+    assert (await open_case(ctx.db, handler, case_id)).case_number
+    names = {h.username for h in await grants.holders(ctx.db, supervisor, case_id)}
+    assert names == {"inspektorat-handler", "inspektorat-supervisor"}
+
+
+async def test_two_handlers_moving_a_case_at_once_do_not_both_win(
+    ctx: IntakeContext, actor: ActorFor
+) -> None:
+    import asyncio
+
+    _, case_id = await _file(ctx)
+    a = await actor("metro", "inspektorat-handler")
+    b = await actor("metro", "inspektorat-supervisor")
+    results = await asyncio.gather(
+        transition_case(ctx.db, a, case_id, "acknowledged", "a", {}, now=NOW, today=TODAY),
+        transition_case(ctx.db, b, case_id, "acknowledged", "b", {}, now=NOW, today=TODAY),
+        return_exceptions=True,
+    )
+    assert sorted(type(r).__name__ for r in results) == ["Case", "Conflict"]
+    assert len((await open_case(ctx.db, a, case_id)).history) == 1
