@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,15 +14,20 @@ from pathlib import Path
 from gratify import __version__
 from gratify.accounts.install import InitResult, initialise, load_tenants
 from gratify.accounts.keys import SIGNING_PUB, Keyring, KeysError, has_server_keys
+from gratify.accounts.models import Tenant
 from gratify.accounts.tenants_config import (
     TenantsConfig,
     TenantsConfigError,
     demo_tenants_config,
     load_tenants_file,
 )
-from gratify.db.engine import create_engine
+from gratify.accounts.totp import enrol, issuer, print_qr, provisioning_uri
+from gratify.accounts.users import MIN_PASSWORD_LENGTH, ROLES, NewUser, create_user
+from gratify.crypto.kdf import Argon2Params
+from gratify.crypto.pool import CryptoPool
+from gratify.db.engine import Database, create_engine
 from gratify.db.migrate import current_revision, head_revision, upgrade_to_head
-from gratify.errors import GratifyError
+from gratify.errors import Conflict, GratifyError, InvalidInput, NotFound
 from gratify.intake.acknowledgement import (
     MAX_ACKNOWLEDGEMENT_BYTES,
     parse_acknowledgement,
@@ -147,6 +154,27 @@ def _parser() -> argparse.ArgumentParser:
         help="a signing.pub file to check against (default: signing.pub in the keys folder)",
     )
     receipt_verify.set_defaults(handler=_receipt_verify)
+
+    user = sub.add_parser("user", help="manage staff accounts")
+    user_sub = user.add_subparsers(dest="user_command", required=True, metavar="ACTION")
+    user_add = user_sub.add_parser(
+        "add",
+        help="add a user and enrol their authenticator app",
+        description="Add a user (handler, supervisor, admin or auditor) with a new key pair "
+        "sealed under their password, read as one line from standard input. Prints the TOTP "
+        "provisioning URI (otpauth://...) once, and its QR code when output is a terminal.",
+    )
+    _common(user_add)
+    user_add.add_argument("--tenant", required=True, help="the tenant's slug, e.g. metro")
+    user_add.add_argument("--username", required=True)
+    user_add.add_argument("--role", required=True, help=", ".join(ROLES))
+    user_add.add_argument("--unit", help="the unit's slug, e.g. inspektorat")
+    user_add.add_argument("--email")
+    user_add.add_argument("--lang", default="id", help="language of mail: id (default) or en")
+    user_add.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    user_add.set_defaults(handler=_user_add)
     return parser
 
 
@@ -307,4 +335,93 @@ def _settings(args: argparse.Namespace) -> int:
         print(settings_table(), end="")
         return 0
     print(_settings_from(args))
+    return 0
+
+
+USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
+USER_ADDED = """\
+User {username} added to {tenant} as {role}{unit}.
+
+Their authenticator app (any TOTP app) needs this provisioning URI, shown ONCE: scan its
+QR code or type the secret in it. Anyone who has it can make their sign-in codes.
+
+{uri}
+"""
+
+
+def _read_password() -> str:
+    line = sys.stdin.readline()
+    password = line.removesuffix("\n").removesuffix("\r")
+    if not password:
+        raise CommandError("no password on standard input: give it as one line")
+    return password
+
+
+def _user_add(args: argparse.Namespace) -> int:
+    if not args.password_stdin:
+        raise CommandError(
+            "give the password on standard input with --password-stdin "
+            "(never on the command line, where other users and the shell history see it)"
+        )
+    if not USERNAME.fullmatch(args.username):
+        raise CommandError(
+            "--username takes 1 to 64 letters, digits, dots, dashes, underscores or @, "
+            "starting with a letter or digit"
+        )
+    if args.role not in ROLES:
+        raise CommandError(f"--role must be one of {', '.join(ROLES)}, not {args.role!r}")
+    if args.lang not in ("id", "en"):
+        raise CommandError(f"--lang must be id or en, not {args.lang!r}")
+    password = _read_password()
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise CommandError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
+    settings = _settings_from(args)
+    _check_ready(settings)
+    keyring = Keyring.load(settings.resolved_keys_dir)
+    new = NewUser(
+        tenant=args.tenant,
+        username=args.username,
+        role=args.role,
+        password=password,
+        unit=args.unit,
+        email=args.email,
+        language=args.lang,
+    )
+    params = Argon2Params(
+        settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism
+    )
+
+    async def add() -> str:
+        db = Database(settings.resolved_database_url)
+        pool = CryptoPool(1)
+        try:
+            async with db.writing() as session:
+                user = await create_user(session, pool, new, params, dt.date.today())
+                secret = enrol(keyring.session_secret, user)
+                tenant = await session.get(Tenant, user.tenant_id)
+                assert tenant is not None
+                return provisioning_uri(user, secret, issuer(tenant.name))
+        except NotFound:
+            raise CommandError(f"there is no tenant {args.tenant!r}") from None
+        except InvalidInput as invalid:
+            if "unit" in invalid.fields:
+                raise CommandError(f"tenant {args.tenant!r} has no unit {args.unit!r}") from None
+            raise CommandError("; ".join(invalid.fields.values()) or invalid.message) from None
+        except Conflict:
+            raise CommandError(
+                f"the username {args.username!r} is taken in tenant {args.tenant!r}"
+            ) from None
+        finally:
+            pool.close()
+            await db.dispose()
+
+    uri = asyncio.run(add())
+    unit = f" in unit {args.unit}" if args.unit else ""
+    print(
+        USER_ADDED.format(
+            username=args.username, tenant=args.tenant, role=args.role, unit=unit, uri=uri
+        )
+    )
+    if sys.stdout.isatty():
+        print_qr(uri, sys.stdout)
     return 0

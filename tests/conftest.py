@@ -9,7 +9,9 @@ Without PostgreSQL those tests skip, except under ``CI=true``, where they fail.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import hashlib
 import os
 import secrets
 from collections.abc import AsyncIterator
@@ -17,7 +19,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from starlette.applications import Starlette
@@ -272,13 +274,82 @@ async def installation(
 HANDLER_PASSWORD = "correct horse battery staple"
 
 
-async def add_demo_staff(settings: Settings) -> None:
-    """A handler and a supervisor in every unit of every demo tenant."""
+def demo_totp_secret(tenant: str, username: str) -> str:
+    """The TOTP secret of a demo staff member: fixed, so tests can make their codes."""
+    digest = hashlib.sha256(f"gratify demo totp:{tenant}:{username}".encode()).digest()
+    return base64.b32encode(digest[:20]).decode("ascii")
+
+
+async def fresh_totp_code(settings: Settings, tenant: str, username: str) -> str:
+    """The current code of a demo staff member, made usable again for this test.
+
+    A code is accepted once only, and the installation is shared by the session's tests,
+    so the user's last accepted step is forgotten first (a test-only shortcut).
+    """
     import datetime as dt
 
+    from sqlalchemy import update
+
+    from gratify.accounts.models import Tenant, User
+    from gratify.accounts.totp import code_at, time_step
+
+    db = Database(settings.resolved_database_url)
+    try:
+        async with db.writing() as session:
+            tenant_id = select(Tenant.id).where(Tenant.slug == tenant).scalar_subquery()
+            await session.execute(
+                update(User)
+                .where(User.tenant_id == tenant_id, User.username == username)
+                .values(totp_last_step=None)
+            )
+    finally:
+        await db.dispose()
+    return code_at(demo_totp_secret(tenant, username), time_step(dt.datetime.now(dt.UTC)))
+
+
+async def sign_in(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    tenant: str = "metro",
+    username: str = "inspektorat-handler",
+) -> str:
+    """A bearer token for a demo staff member, through ``POST /api/v1/session``."""
+    code = await fresh_totp_code(settings, tenant, username)
+    response = await client.post(
+        "/api/v1/session",
+        json={"tenant": tenant, "username": username, "password": HANDLER_PASSWORD, "totp": code},
+    )
+    assert response.status_code == 200, response.text
+    token: str = response.json()["token"]
+    return token
+
+
+async def sign_in_page(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    tenant: str = "metro",
+    username: str = "inspektorat-handler",
+) -> None:
+    """Sign a demo staff member in through the ``/masuk`` form: `client` keeps the cookie."""
+    code = await fresh_totp_code(settings, tenant, username)
+    response = await client.post(
+        "/masuk",
+        data={"wilayah": tenant, "username": username, "password": HANDLER_PASSWORD, "code": code},
+    )
+    assert response.status_code == 303, response.text
+
+
+async def add_demo_staff(settings: Settings) -> None:
+    """A handler and a supervisor in every unit of every demo tenant, each enrolled in TOTP
+    with `demo_totp_secret` (codes: `fresh_totp_code`)."""
+    import datetime as dt
+
+    from gratify.accounts.keys import Keyring
+    from gratify.accounts.totp import enrol
     from gratify.accounts.users import NewUser, create_user
     from gratify.crypto.pool import CryptoPool
 
+    keyring = Keyring.load(settings.resolved_keys_dir)
     db = Database(settings.resolved_database_url)
     pool = CryptoPool(2)
     try:
@@ -286,18 +357,24 @@ async def add_demo_staff(settings: Settings) -> None:
             for tenant in demo_tenants_config().tenants:
                 for unit in tenant.units:
                     for role in ("handler", "supervisor"):
-                        await create_user(
+                        username = f"{unit.slug}-{role}"
+                        user = await create_user(
                             session,
                             pool,
                             NewUser(
                                 tenant=tenant.slug,
-                                username=f"{unit.slug}-{role}",
+                                username=username,
                                 role=role,
                                 password=HANDLER_PASSWORD,
                                 unit=unit.slug,
                             ),
                             FAST_TEST_PARAMS,
                             dt.date.today(),
+                        )
+                        enrol(
+                            keyring.session_secret,
+                            user,
+                            demo_totp_secret(tenant.slug, username),
                         )
     finally:
         pool.close()
