@@ -368,3 +368,12 @@ async def test_the_api_takes_the_bearer_token_not_the_cookie(
     token = client.cookies["staff"]
     by_token = await client.get("/api/v1/test-whoami", headers=bearer(token))
     assert by_token.json() == {"username": account.username}
+
+
+async def test_an_ended_session_is_said_and_its_cookie_dropped(client: httpx.AsyncClient) -> None:
+    client.cookies.set("staff", "ended-session-token")
+    page = await client.get("/masuk?berakhir=1")
+    assert page.status_code == 200
+    assert "Sesi Anda telah berakhir. Silakan masuk lagi." in text_of(page.text)
+    assert page.headers["set-cookie"].startswith("staff=")
+    assert "Max-Age=0" in page.headers["set-cookie"] or 'staff=""' in page.headers["set-cookie"]
