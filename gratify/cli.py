@@ -23,6 +23,7 @@ from gratify.accounts.tenants_config import (
 )
 from gratify.accounts.totp import enrol, issuer, print_qr, provisioning_uri
 from gratify.accounts.users import MIN_PASSWORD_LENGTH, ROLES, NewUser, create_user
+from gratify.cases import commands as cases_commands
 from gratify.crypto.kdf import Argon2Params
 from gratify.crypto.pool import CryptoPool
 from gratify.db.engine import Database, create_engine
@@ -155,6 +156,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     receipt_verify.set_defaults(handler=_receipt_verify)
 
+    cases_commands.add_commands(sub, _common)
     user = sub.add_parser("user", help="manage staff accounts")
     user_sub = user.add_subparsers(dest="user_command", required=True, metavar="ACTION")
     user_add = user_sub.add_parser(
@@ -189,7 +191,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _settings_from(args: argparse.Namespace) -> Settings:
+def settings_from(args: argparse.Namespace) -> Settings:
     config: Path | None = getattr(args, "config", None)
     settings = Settings.load(config_file=config)
     data_dir: Path | None = getattr(args, "data_dir", None)
@@ -224,7 +226,7 @@ def _print_result(result: InitResult) -> None:
 
 
 def _init(args: argparse.Namespace) -> int:
-    settings = _settings_from(args)
+    settings = settings_from(args)
     result = asyncio.run(initialise(settings, _tenants_from(args)))
     _print_result(result)
     print("Initialised. Start the server with `gratify serve`.")
@@ -232,7 +234,7 @@ def _init(args: argparse.Namespace) -> int:
 
 
 def _tenants_load(args: argparse.Namespace) -> int:
-    settings = _settings_from(args)
+    settings = settings_from(args)
     if not has_server_keys(settings.resolved_keys_dir):
         raise CommandError(f"no keys in {settings.resolved_keys_dir}: run `gratify init` first")
     _print_result(asyncio.run(load_tenants(settings, load_tenants_file(args.file))))
@@ -240,7 +242,7 @@ def _tenants_load(args: argparse.Namespace) -> int:
 
 
 def _migrate(args: argparse.Namespace) -> int:
-    settings = _settings_from(args)
+    settings = settings_from(args)
 
     async def run() -> str | None:
         engine = create_engine(settings.resolved_database_url)
@@ -273,7 +275,7 @@ def _check_ready(settings: Settings) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    settings = _settings_from(args)
+    settings = settings_from(args)
     changes = {k: v for k in ("host", "port", "workers") if (v := getattr(args, k)) is not None}
     settings = settings.with_changes(**changes)
     _check_ready(settings)
@@ -298,7 +300,7 @@ def _demo(args: argparse.Namespace) -> int:
 def _verification_keys(args: argparse.Namespace) -> dict[str, bytes]:
     path: Path | None = args.public_key
     if path is None:
-        path = _settings_from(args).resolved_keys_dir / SIGNING_PUB
+        path = settings_from(args).resolved_keys_dir / SIGNING_PUB
         if not path.exists():
             raise CommandError(f"no public key at {path}: give one with --public-key signing.pub")
     try:
@@ -334,7 +336,7 @@ def _settings(args: argparse.Namespace) -> int:
     if args.markdown:
         print(settings_table(), end="")
         return 0
-    print(_settings_from(args))
+    print(settings_from(args))
     return 0
 
 
@@ -375,7 +377,7 @@ def _user_add(args: argparse.Namespace) -> int:
     password = _read_password()
     if len(password) < MIN_PASSWORD_LENGTH:
         raise CommandError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
-    settings = _settings_from(args)
+    settings = settings_from(args)
     _check_ready(settings)
     keyring = Keyring.load(settings.resolved_keys_dir)
     new = NewUser(
