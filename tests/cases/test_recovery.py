@@ -21,7 +21,8 @@ from gratify.db.engine import Database
 from gratify.errors import InvalidInput, NotFound
 from gratify.intake.service import IntakeContext, ReportDraft, file_report
 from gratify.settings import Settings
-from tests.cases.test_service import BROKER, Actor
+from tests.cases.conftest import Actor
+from tests.cases.test_service import BROKER
 
 NOW = dt.datetime(2026, 11, 23, 3, 0, tzinfo=dt.UTC)
 PASSWORD = "a long enough password"

@@ -3,72 +3,22 @@ messages both ways, notes, grants, conflicts."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 from sqlalchemy import select
 
-from gratify.accounts.keys import Keyring
-from gratify.accounts.models import Tenant, User
-from gratify.accounts.users import unlock_private_key
 from gratify.cases import grants
 from gratify.cases.listing import InboxFilter, list_cases
 from gratify.cases.service import add_note, open_case, send_handler_message, transition_case
-from gratify.crypto.kdf import FAST_TEST_PARAMS
-from gratify.crypto.pool import CryptoPool
-from gratify.db.engine import Database
 from gratify.errors import Conflict, Forbidden, InvalidInput, NotFound
 from gratify.intake import inbox
 from gratify.intake.service import Filed, IntakeContext, ReportDraft, file_report
-from gratify.settings import Settings
-from tests.conftest import HANDLER_PASSWORD
+from tests.cases.conftest import ActorFor
 from tests.intake.test_forms import gratification_answers
 
 NOW = dt.datetime(2026, 11, 23, 3, 0, tzinfo=dt.UTC)
 TODAY = dt.date(2026, 11, 23)
-
-
-@dataclasses.dataclass(frozen=True)
-class Actor:
-    user_id: int
-    unit_id: int | None
-    role: str
-    private_key: bytes = dataclasses.field(repr=False)
-
-
-ActorFor = Callable[[str, str], Awaitable[Actor]]
-
-
-@pytest.fixture
-async def ctx(installation: Settings) -> AsyncIterator[IntakeContext]:
-    db = Database(installation.resolved_database_url)
-    pool = CryptoPool(2)
-    yield IntakeContext(
-        db=db,
-        pool=pool,
-        keyring=Keyring.load(installation.resolved_keys_dir),
-        argon2=FAST_TEST_PARAMS,
-        timezone=installation.timezone,
-        max_text_chars=installation.max_text_chars,
-    )
-    pool.close()
-    await db.dispose()
-
-
-@pytest.fixture
-def actor(ctx: IntakeContext) -> ActorFor:
-    async def make(tenant: str, username: str) -> Actor:
-        async with ctx.db.reading() as session:
-            user = await session.scalar(
-                select(User).join(Tenant).where(Tenant.slug == tenant, User.username == username)
-            )
-        assert user is not None
-        key = await unlock_private_key(ctx.pool, user, HANDLER_PASSWORD)
-        return Actor(user.id, user.unit_id, user.role, key)
-
-    return make
 
 
 BROKER = ReportDraft(
