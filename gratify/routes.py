@@ -12,6 +12,9 @@ from starlette.staticfiles import StaticFiles
 
 from gratify.accounts import views as accounts
 from gratify.cases import api as cases_api
+from gratify.cases import pages as cases
+from gratify.cases import pages_actions as case_forms
+from gratify.cases import pages_case as case_pages
 from gratify.intake import api, checker, pages_inbox, pages_verify
 from gratify.intake import pages as report
 from gratify.settings import Settings
@@ -64,6 +67,27 @@ def routes(settings: Settings) -> list[BaseRoute]:
               name="staff_login_submit"),                                              # anyone
         Route("/keluar", accounts.logout_submit, methods=POST,
               name="staff_logout"),                                        # signed-in staff
+        # The handler's pages (templates/cases/); every case id answers 404 when not theirs
+        Route("/kasus", cases.inbox, methods=GET, name="case_inbox"),                  # handler
+        Route("/kasus/{case_id}", case_pages.case_page, methods=GET, name="case_page"),  # handler
+        Route("/kasus/{case_id}/langkah", case_forms.transition, methods=POST,
+              name="case_transition"),                                               # handler
+        Route("/kasus/{case_id}/pesan", case_forms.message, methods=POST,
+              name="case_message"),                                                  # handler
+        Route("/kasus/{case_id}/catatan", case_forms.note, methods=POST,
+              name="case_note"),                                                     # handler
+        Route("/kasus/{case_id}/penugasan", case_forms.assignment, methods=POST,
+              name="case_assignment"),                                    # handler, supervisor
+        Route("/kasus/{case_id}/akses", case_forms.grant, methods=POST,
+              name="case_grant"),                                                    # handler
+        Route("/kasus/{case_id}/akses/cabut", case_forms.revoke, methods=POST,
+              name="case_revoke"),                                                # supervisor
+        Route("/kasus/{case_id}/konflik", case_pages.conflict_page, methods=GET,
+              name="case_conflict_confirm"),                                         # handler
+        Route("/kasus/{case_id}/konflik", case_forms.conflict, methods=POST,
+              name="case_conflict"),                                                 # handler
+        Route("/kasus/{case_id}/lampiran/{attachment_id}", case_pages.attachment,
+              methods=GET, name="case_attachment"),                                  # handler
         Mount("/static",   StaticFiles(directory=STATIC_DIR),   name="static"),           # anyone
         # The reporter's JSON API (API.md)
         Route("/api/v1/tenants", api.tenants, methods=GET, name="api_tenants"),        # anyone
