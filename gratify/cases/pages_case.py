@@ -45,6 +45,9 @@ from gratify.web.templating import render
 
 # The case page frames previews of its own attachments (each sandboxed, see `attachment`).
 CASE_PAGE_POLICY = CONTENT_SECURITY_POLICY + "; frame-src 'self'"
+# Images only: browsers refuse to run their PDF viewer in a sandboxed frame (Chromium
+# shows an empty box), and the sandbox is not negotiable; a PDF is downloaded instead.
+PREVIEWED = frozenset(t for t in cases_api.SAFE_INLINE if t.startswith("image/"))
 ROLE_NAMES = {"handler": N_("handler"), "supervisor": N_("supervisor")}
 DETAIL_NAMES = {
     "outcome": N_("KPK's decision"),
@@ -61,7 +64,7 @@ def _attachment(case_id: str, meta: AttachmentMeta) -> dict[str, Any]:
         "size": file_size(meta.size),
         "cleaned": meta.cleaned,
         "href": href,
-        "preview": f"{href}?inline=1" if meta.content_type in cases_api.SAFE_INLINE else None,
+        "preview": f"{href}?inline=1" if meta.content_type in PREVIEWED else None,
     }
 
 
@@ -85,6 +88,26 @@ def _history(view: CaseView, entry: HistoryEntry, labels: Labels) -> dict[str, A
         "reason": entry.reason,
         "details": details,
     }
+
+
+def _error_links(error: FormError | None, is_supervisor: bool) -> list[tuple[str, str]]:
+    """The error summary's lines, each linking to its field (or its form)."""
+    if error is None:
+        return []
+    if error.form.startswith("step:"):
+        prefix = f"s-{error.form.removeprefix('step:')}-"
+        return [(text, prefix + name) for name, text in error.fields.items()] or [
+            (error.message, "langkah")
+        ]
+    fields = {
+        "message": "f-message",
+        "note": "f-note",
+        "grant": "f-grant",
+        "assign": "f-assign" if is_supervisor else "penanganan",
+    }
+    anchor = fields.get(error.form, "penanganan" if error.form == "revoke" else "langkah")
+    texts = list(error.fields.values()) or [error.message]
+    return [(text, anchor) for text in texts]
 
 
 def _holders(rows: list[Holder]) -> list[dict[str, Any]]:
@@ -162,6 +185,7 @@ def case_context(
         "is_supervisor": handler.role == SUPERVISOR,
         "assigned_to_me": view.assigned_to == handler.username,
         "error": error,
+        "error_links": _error_links(error, handler.role == SUPERVISOR),
         "max_chars": settings.max_text_chars,
         "oob": False,
     }

@@ -138,7 +138,7 @@ async def test_the_whole_path_through_the_pages(
     illegal = await step(client, case_id, "kpk_decided")
     assert illegal.status_code == 409
     assert_clean(illegal, "409")
-    assert "tidak diizinkan" in text_of(illegal.text)
+    assert "tidak diperbolehkan" in text_of(illegal.text)
     assert re.search(r'id="langkah".*?class="error-box" role="alert"', illegal.text, re.DOTALL)
 
     moved = await step(client, case_id, "acknowledged")
@@ -201,6 +201,9 @@ async def test_the_whole_path_through_the_pages(
             missing.text,
         ), name
     assert 'id="s-kpk_decided-outcome-e"' not in missing.text
+    summary = re.search(r'<div class="error-summary".*?</div>', missing.text, re.DOTALL)
+    assert summary is not None
+    assert 'href="#s-kpk_decided-decision_number"' in summary.group(0)
     assert '<option value="kompensasi" selected>' in missing.text
     assert '<details class="step" open>' in missing.text
     decided = await step(
@@ -226,7 +229,7 @@ async def test_the_whole_path_through_the_pages(
     assert closed.status_code == 303
     page = await client.get(f"/kasus/{case_id}")
     words = text_of(page.text)
-    assert "Ditutup" in words
+    assert "Selesai" in words
     assert "B-77/2026" in words
     assert "kompensasi" in words
     assert 'name="to"' not in page.text  # no further steps
