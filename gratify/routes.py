@@ -10,6 +10,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from gratify.accounts import admin_pages as admin
 from gratify.accounts import views as accounts
 from gratify.cases import api as cases_api
 from gratify.cases import pages as cases
@@ -67,6 +68,26 @@ def routes(settings: Settings) -> list[BaseRoute]:
               name="staff_login_submit"),                                              # anyone
         Route("/keluar", accounts.logout_submit, methods=POST,
               name="staff_logout"),                                        # signed-in staff
+        # Account administration (templates/accounts/admin*.html); anyone else: 404
+        Route("/admin/pengguna", admin.users_page, methods=GET, name="admin_users"),    # admin
+        Route("/admin/pengguna", admin.add_user, methods=POST,
+              name="admin_add_user"),                                                  # admin
+        Route("/admin/pengguna/{username}", admin.user_page, methods=GET,
+              name="admin_user"),                                                      # admin
+        Route("/admin/pengguna/{username}/nonaktif", admin.disable, methods=POST,
+              name="admin_disable"),                                                   # admin
+        Route("/admin/pengguna/{username}/aktif", admin.enable, methods=POST,
+              name="admin_enable"),                                                    # admin
+        Route("/admin/pengguna/{username}/kata-sandi", admin.reset_password, methods=POST,
+              name="admin_reset_password"),                                            # admin
+        Route("/admin/pengguna/{username}/totp", admin.reset_totp, methods=POST,
+              name="admin_reset_totp"),                                                # admin
+        Route("/admin/pengguna/{username}/peran", admin.change_role, methods=POST,
+              name="admin_change_role"),                                               # admin
+        Route("/admin/hasil", admin.result_page, methods=GET, name="admin_result"),     # admin
+        Route("/admin/unit", admin.unit_page, methods=GET, name="admin_unit"),     # supervisor
+        Route("/kasus-unit/beri-akses", admin.regrant_cases, methods=POST,
+              name="unit_regrant"),                                               # supervisor
         # The handler's pages (templates/cases/); every case id answers 404 when not theirs
         Route("/kasus", cases.inbox, methods=GET, name="case_inbox"),                  # handler
         Route("/kasus/{case_id}", case_pages.case_page, methods=GET, name="case_page"),  # handler
