@@ -5,14 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from typing import Any
-from urllib.parse import quote
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, Response
 
 from gratify.accounts.views import current_handler
 from gratify.cases import grants
-from gratify.cases.access import open_case_key
+from gratify.cases.downloads import attachment_response
 from gratify.cases.listing import InboxFilter, list_cases
 from gratify.cases.service import (
     CaseView,
@@ -22,11 +21,9 @@ from gratify.cases.service import (
     transition_case,
 )
 from gratify.errors import N_, BadRequest, InvalidInput
-from gratify.intake.attachments import AttachmentMeta, open_attachment
+from gratify.intake.attachments import AttachmentMeta
 from gratify.intake.service import IntakeContext
 from gratify.web.bodies import read_json
-
-SAFE_INLINE = frozenset({"image/jpeg", "image/png", "image/webp", "application/pdf"})
 
 
 def _ctx(request: Request) -> IntakeContext:
@@ -274,24 +271,10 @@ async def conflict(request: Request) -> Response:
 async def attachment(request: Request) -> Response:
     """``GET /api/v1/cases/{id}/attachments/{attachment_id}``: the file, decrypted, streamed."""
     handler = await current_handler(request)
-    ctx = _ctx(request)
-    async with ctx.db.reading() as session:
-        case, dek = await open_case_key(session, handler, request.path_params["case_id"])
-    meta, chunks = await open_attachment(
-        ctx.db, case.id, request.path_params["attachment_id"], dek, pool=ctx.pool
-    )
-    inline = request.query_params.get("inline") == "1" and meta.content_type in SAFE_INLINE
-    disposition = "inline" if inline else "attachment"
-    ascii_name = meta.filename.encode("ascii", "replace").decode().replace('"', "_")
-    utf8_name = quote(meta.filename, safe="")
-    return StreamingResponse(
-        chunks,
-        media_type=meta.content_type if inline else "application/octet-stream",
-        headers={
-            "Content-Disposition": f'{disposition}; filename="{ascii_name}"; '
-            f"filename*=UTF-8''{utf8_name}",
-            "Content-Length": str(meta.size),
-            # Even a hostile file shown inline can run nothing and reach nothing.
-            "Content-Security-Policy": "sandbox; default-src 'none'; img-src 'self'",
-        },
+    return await attachment_response(
+        _ctx(request),
+        handler,
+        request.path_params["case_id"],
+        request.path_params["attachment_id"],
+        inline=request.query_params.get("inline") == "1",
     )

@@ -20,8 +20,8 @@ from starlette.responses import RedirectResponse, Response
 from gratify.accounts.auth import Handler
 from gratify.accounts.users import CASE_ROLES
 from gratify.accounts.views import handler_or_redirect
-from gratify.cases import api as cases_api
 from gratify.cases import grants
+from gratify.cases.downloads import SAFE_INLINE, attachment_response
 from gratify.cases.grants import SUPERVISOR, Holder
 from gratify.cases.pages_support import (
     FormError,
@@ -47,7 +47,7 @@ from gratify.web.templating import render
 CASE_PAGE_POLICY = CONTENT_SECURITY_POLICY + "; frame-src 'self'"
 # Images only: browsers refuse to run their PDF viewer in a sandboxed frame (Chromium
 # shows an empty box), and the sandbox is not negotiable; a PDF is downloaded instead.
-PREVIEWED = frozenset(t for t in cases_api.SAFE_INLINE if t.startswith("image/"))
+PREVIEWED = frozenset(t for t in SAFE_INLINE if t.startswith("image/"))
 ROLE_NAMES = {"handler": N_("handler"), "supervisor": N_("supervisor")}
 DETAIL_NAMES = {
     "outcome": N_("KPK's decision"),
@@ -229,19 +229,20 @@ async def attachment(request: Request) -> Response:
     """``GET /kasus/{case_id}/lampiran/{attachment_id}``: the file, decrypted as it
     streams; ``?inline=1`` shows an image or PDF in the case page's sandboxed frame.
 
-    The API's view answers (`gratify.cases.api.attachment`, the same sandbox policy);
-    only the framing rule is added: an inline preview may be framed by this site's own
-    case page, a download by nobody.
+    The same response as the API's (`downloads.attachment_response`), except that an
+    inline preview may be framed by this site's own case page.
     """
     handler = await handler_or_redirect(request)
     if isinstance(handler, RedirectResponse):
         return handler
-    response = await cases_api.attachment(request)  # the handler is known on request.state
-    inline = response.headers.get("content-disposition", "").startswith("inline")
-    policy = response.headers["Content-Security-Policy"]
-    framing = "frame-ancestors 'self'" if inline else "frame-ancestors 'none'"
-    response.headers["Content-Security-Policy"] = f"{policy}; {framing}"
-    return response
+    return await attachment_response(
+        intake_context(request),
+        handler,
+        request.path_params["case_id"],
+        request.path_params["attachment_id"],
+        inline=request.query_params.get("inline") == "1",
+        framed_by_site=True,
+    )
 
 
 async def conflict_page(request: Request) -> Response:

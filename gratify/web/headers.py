@@ -105,9 +105,11 @@ class SecurityHeadersMiddleware:
             if message["type"] == "http.response.start":
                 message.setdefault("headers", [])
                 headers = MutableHeaders(scope=message)
+                own_policy = "content-security-policy" in headers
                 for name, value in self.headers.items():
-                    # A response with a policy of its own (a sandboxed download) keeps it.
-                    if name == "Content-Security-Policy" and name in headers:
+                    # A response with a policy of its own (a sandboxed download) keeps it,
+                    # and its frame-ancestors decides framing instead of X-Frame-Options.
+                    if own_policy and name in ("Content-Security-Policy", "X-Frame-Options"):
                         continue
                     headers[name] = value
                 del headers["server"]

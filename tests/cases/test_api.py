@@ -86,6 +86,7 @@ async def test_the_whole_path_over_the_api(
     assert download.content.startswith(b"\x89PNG")
     assert "attachment" in download.headers["content-disposition"]
     assert "sandbox" in download.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in download.headers["content-security-policy"]
 
     async def step(to: str, **extra: str) -> httpx.Response:
         return await client.post(
