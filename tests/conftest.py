@@ -376,6 +376,19 @@ async def add_demo_staff(settings: Settings) -> None:
                             user,
                             demo_totp_secret(tenant.slug, username),
                         )
+                admin = await create_user(
+                    session,
+                    pool,
+                    NewUser(
+                        tenant=tenant.slug,
+                        username="admin",
+                        role="admin",
+                        password=HANDLER_PASSWORD,
+                    ),
+                    FAST_TEST_PARAMS,
+                    dt.date.today(),
+                )
+                enrol(keyring.session_secret, admin, demo_totp_secret(tenant.slug, "admin"))
     finally:
         pool.close()
         await db.dispose()

@@ -166,6 +166,7 @@ async def test_a_case_not_yours_is_exactly_a_missing_case(
         "another unit": await sign_in(client, installation, "pringsewu", "upg-handler"),
         "another tenant": await sign_in(client, installation, "metro", "inspektorat-handler"),
         "excluded": await sign_in(client, installation, "pringsewu", "inspektorat-supervisor"),
+        "admin without a grant": await sign_in(client, installation, "pringsewu", "admin"),
     }
     missing_id = "f" * 32
     for method, template, payload in CASE_ENDPOINTS:
