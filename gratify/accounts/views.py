@@ -37,6 +37,14 @@ from gratify.web.templating import render
 
 LOGIN_PATH = "/masuk"
 HOME_PATH = "/kasus"
+ADMIN_HOME_PATH = "/admin/pengguna"
+
+
+def home_path(handler: Handler) -> str:
+    """Where a signed-in person starts: admins manage accounts and see no cases."""
+    return ADMIN_HOME_PATH if handler.role == "admin" else HOME_PATH
+
+
 LOGIN_LIMIT = 4096
 API_PREFIX = "/api/"
 SIGN_IN_FIRST = N_("Sign in first.")
@@ -188,11 +196,11 @@ async def login_page(request: Request) -> Response:
     token = staff_token(request)
     if token is not None:
         try:
-            await authenticate(_ctx(request), token, _now())
+            handler = await authenticate(_ctx(request), token, _now())
         except Unauthenticated:
             pass
         else:
-            return RedirectResponse(HOME_PATH, status_code=303)
+            return RedirectResponse(home_path(handler), status_code=303)
     notice = None
     if "berakhir" in request.query_params:
         notice = gettext(SESSION_ENDED)
@@ -247,7 +255,8 @@ async def login_submit(request: Request) -> Response:
             status_code=429,
             headers={"Retry-After": str(limited.retry_after)},
         )
-    response = RedirectResponse(HOME_PATH, status_code=303)
+    handler = await authenticate(_ctx(request), session.token, _now())
+    response = RedirectResponse(home_path(handler), status_code=303)
     set_staff_cookie(response, _settings(request), session.token)
     return response
 

@@ -22,7 +22,14 @@ from gratify.app import create_app
 from gratify.intake.service import IntakeContext
 from gratify.settings import Settings
 from tests.accounts.test_auth import PASSWORD, Account, make_account, remove_account
-from tests.conftest import http_client, running, sign_in, sign_in_page
+from tests.conftest import (
+    HANDLER_PASSWORD,
+    fresh_totp_code,
+    http_client,
+    running,
+    sign_in,
+    sign_in_page,
+)
 from tests.http.reporter import text_of
 from tests.web.htmlcheck import inline_code
 
@@ -377,3 +384,35 @@ async def test_an_ended_session_is_said_and_its_cookie_dropped(client: httpx.Asy
     assert "Sesi Anda telah berakhir. Silakan masuk lagi." in text_of(page.text)
     assert page.headers["set-cookie"].startswith("staff=")
     assert "Max-Age=0" in page.headers["set-cookie"] or 'staff=""' in page.headers["set-cookie"]
+
+
+@pytest.mark.parametrize(
+    ("username", "home", "link"),
+    [
+        ("admin", "/admin/pengguna", None),
+        ("upg-supervisor", "/kasus", "/admin/unit"),
+        ("upg-handler", "/kasus", None),
+    ],
+)
+async def test_each_role_starts_where_its_work_is(
+    client: httpx.AsyncClient, installation: Settings, username: str, home: str, link: str | None
+) -> None:
+    code = await fresh_totp_code(installation, "lampung-tengah", username)
+    response = await client.post(
+        "/masuk",
+        data={
+            "wilayah": "lampung-tengah",
+            "username": username,
+            "password": HANDLER_PASSWORD,
+            "code": code,
+        },
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == home
+    page = await client.get(home)
+    assert page.status_code == 200
+    if link is not None:
+        assert f'href="{link}"' in page.text
+    elif username != "admin":
+        assert 'href="/admin/unit"' not in page.text
+    assert (await client.get("/masuk")).headers["location"] == home
