@@ -25,11 +25,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from starlette.applications import Starlette
 
 from gratify.accounts.install import initialise
+from gratify.accounts.keys import Keyring
 from gratify.accounts.tenants_config import TenantsConfig, demo_tenants_config
 from gratify.app import create_app
 from gratify.crypto.kdf import FAST_TEST_PARAMS, Argon2Params
+from gratify.crypto.pool import CryptoPool
 from gratify.db.engine import Database, create_engine
 from gratify.db.migrate import upgrade_to_head
+from gratify.intake.service import IntakeContext
 from gratify.settings import Settings
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -203,6 +206,34 @@ async def http_client(
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
         yield client
+
+
+@contextlib.asynccontextmanager
+async def intake_context(
+    settings: Settings, pool: CryptoPool | None = None
+) -> AsyncIterator[IntakeContext]:
+    """What the app's lifespan builds, for calling services directly (fast Argon2)."""
+    db = Database(settings.resolved_database_url)
+    pool = pool or CryptoPool(2)
+    try:
+        yield IntakeContext(
+            db=db,
+            pool=pool,
+            keyring=Keyring.load(settings.resolved_keys_dir),
+            argon2=FAST_TEST_PARAMS,
+            timezone=settings.timezone,
+            max_text_chars=settings.max_text_chars,
+        )
+    finally:
+        pool.close()
+        await db.dispose()
+
+
+@pytest.fixture
+async def ctx(installation: Settings) -> AsyncIterator[IntakeContext]:
+    """Services' context on the shared installation (both engines)."""
+    async with intake_context(installation) as context:
+        yield context
 
 
 @pytest.fixture

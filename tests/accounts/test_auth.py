@@ -21,7 +21,6 @@ from sqlalchemy import delete, select, update
 
 from gratify.accounts import auth
 from gratify.accounts.auth import Handler, HandlerLogin, authenticate, login, logout
-from gratify.accounts.keys import Keyring
 from gratify.accounts.models import HandlerSession, Tenant, User
 from gratify.accounts.totp import code_at, enrol, secret_of_uri, time_step
 from gratify.accounts.users import NewUser, create_user, unlock_private_key
@@ -31,10 +30,10 @@ from gratify.crypto.errors import IntegrityError
 from gratify.crypto.kdf import FAST_TEST_PARAMS, verify_password
 from gratify.crypto.pool import CryptoPool
 from gratify.crypto.tokens import new_token, token_digest, token_key
-from gratify.db.engine import Database
 from gratify.errors import RateLimited, Unauthenticated
 from gratify.intake.service import IntakeContext
 from gratify.settings import Settings
+from tests.conftest import intake_context
 
 NOW = dt.datetime(2026, 11, 23, 3, 17, 41, tzinfo=dt.UTC)
 PASSWORD = "a long enough test password"
@@ -55,18 +54,9 @@ class CountingPool(CryptoPool):
 
 @pytest.fixture
 async def ctx(installation: Settings) -> AsyncIterator[IntakeContext]:
-    db = Database(installation.resolved_database_url)
-    pool = CountingPool(2)
-    yield IntakeContext(
-        db=db,
-        pool=pool,
-        keyring=Keyring.load(installation.resolved_keys_dir),
-        argon2=FAST_TEST_PARAMS,
-        timezone=installation.timezone,
-        max_text_chars=installation.max_text_chars,
-    )
-    pool.close()
-    await db.dispose()
+    """Counting which crypto work each call does."""
+    async with intake_context(installation, CountingPool(2)) as context:
+        yield context
 
 
 @dataclasses.dataclass

@@ -4,19 +4,14 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 import pytest
 from sqlalchemy import select
 
-from gratify.accounts.keys import Keyring
 from gratify.accounts.models import Tenant, User
 from gratify.accounts.users import unlock_private_key
-from gratify.crypto.kdf import FAST_TEST_PARAMS
-from gratify.crypto.pool import CryptoPool
-from gratify.db.engine import Database
 from gratify.intake.service import IntakeContext
-from gratify.settings import Settings
 from tests.conftest import HANDLER_PASSWORD
 
 
@@ -29,22 +24,6 @@ class Actor:
 
 
 ActorFor = Callable[[str, str], Awaitable[Actor]]
-
-
-@pytest.fixture
-async def ctx(installation: Settings) -> AsyncIterator[IntakeContext]:
-    db = Database(installation.resolved_database_url)
-    pool = CryptoPool(2)
-    yield IntakeContext(
-        db=db,
-        pool=pool,
-        keyring=Keyring.load(installation.resolved_keys_dir),
-        argon2=FAST_TEST_PARAMS,
-        timezone=installation.timezone,
-        max_text_chars=installation.max_text_chars,
-    )
-    pool.close()
-    await db.dispose()
 
 
 @pytest.fixture

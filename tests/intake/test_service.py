@@ -5,20 +5,15 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import func, select
 
-from gratify.accounts.keys import Keyring
 from gratify.accounts.models import Tenant, TenantKey, Unit, User
 from gratify.accounts.users import unlock_private_key
 from gratify.crypto.aead import unseal
 from gratify.crypto.envelope import unwrap_data_key
-from gratify.crypto.kdf import FAST_TEST_PARAMS
-from gratify.crypto.pool import CryptoPool
 from gratify.crypto.sign import verify_document
-from gratify.db.engine import Database
 from gratify.errors import InvalidInput, NotFound, RateLimited, Unauthenticated
 from gratify.intake import inbox
 from gratify.intake.models import Case, CaseExclusion, CaseKey
@@ -29,27 +24,10 @@ from gratify.intake.service import (
     key_context,
     report_context,
 )
-from gratify.settings import Settings
 from tests.conftest import HANDLER_PASSWORD
 from tests.intake.test_forms import gratification_answers
 
 NOW = dt.datetime(2026, 11, 23, 3, 17, 41, tzinfo=dt.UTC)  # 10:17 in Lampung (WIB)
-
-
-@pytest.fixture
-async def ctx(installation: Settings) -> AsyncIterator[IntakeContext]:
-    db = Database(installation.resolved_database_url)
-    pool = CryptoPool(2)
-    yield IntakeContext(
-        db=db,
-        pool=pool,
-        keyring=Keyring.load(installation.resolved_keys_dir),
-        argon2=FAST_TEST_PARAMS,
-        timezone=installation.timezone,
-        max_text_chars=installation.max_text_chars,
-    )
-    pool.close()
-    await db.dispose()
 
 
 def broker_draft(**changes: object) -> ReportDraft:
