@@ -28,6 +28,7 @@ from gratify.crypto.kdf import Argon2Params
 from gratify.crypto.pool import CryptoPool
 from gratify.db.engine import Database, create_engine
 from gratify.db.migrate import current_revision, head_revision, upgrade_to_head
+from gratify.demo import describe, prepare_demo
 from gratify.errors import Conflict, GratifyError, InvalidInput, NotFound
 from gratify.intake.acknowledgement import (
     MAX_ACKNOWLEDGEMENT_BYTES,
@@ -292,6 +293,7 @@ def _demo(args: argparse.Namespace) -> int:
         print("(Demo installation: these escrow keys protect nothing real.)")
     else:
         asyncio.run(load_tenants(settings, demo_tenants_config()))
+    print(describe(*asyncio.run(prepare_demo(settings))))
     print(f"gratify demo: {DEMO_DIR.resolve()}, at http://127.0.0.1:{settings.port}/")
     serve(settings, config_file=None)
     return 0

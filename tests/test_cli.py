@@ -190,7 +190,7 @@ def gratify_process(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], int
 
 
 def _wait_until_up(port: int, proc: subprocess.Popen[str]) -> None:
-    for _ in range(300):
+    for _ in range(900):
         if proc.poll() is not None:
             pytest.fail(f"gratify exited early with {proc.returncode}")
         try:
@@ -198,7 +198,7 @@ def _wait_until_up(port: int, proc: subprocess.Popen[str]) -> None:
             return
         except httpx.TransportError:
             time.sleep(0.1)
-    pytest.fail("gratify demo did not answer within 30 seconds")
+    pytest.fail("gratify demo did not answer within 90 seconds")
 
 
 def test_demo_serves_the_landing_page_and_logs_no_client_address(
@@ -216,8 +216,16 @@ def test_demo_serves_the_landing_page_and_logs_no_client_address(
         sock.sendall(b"NOT HTTP AT ALL\r\n\r\n")
         sock.recv(1024)
     assert (tmp_path / "gratify-demo" / "gratify.sqlite3").exists()
+    # API.md: demo users are printed, and a few sample cases exist.
+    staff = httpx.get(f"http://127.0.0.1:{port}/masuk", timeout=5)
+    assert staff.status_code == 200
     proc.terminate()
     proc.wait(timeout=20)
+    printed = proc.stdout.read() if proc.stdout else ""
+    assert "Demo staff" in printed
+    assert printed.count("otpauth://totp/") == 15  # 3 tenants x (2 units x 2 roles + admin)
+    samples = re.findall(r"[A-Z-]+-\d{4}-\d{6}\s+[0-9A-Z]{4}(?:-[0-9A-Z]{4}){5}", printed)
+    assert len(samples) == 9  # one report of each kind in each tenant, with its receipt
     log = stderr_path.read_text()
     assert "Application startup complete" in log
     assert "127.0.0.1" not in log
