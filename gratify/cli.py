@@ -23,6 +23,7 @@ from gratify.accounts.tenants_config import (
 )
 from gratify.accounts.totp import enrol, issuer, print_qr, provisioning_uri
 from gratify.accounts.users import MIN_PASSWORD_LENGTH, ROLES, NewUser, create_user
+from gratify.audit import commands as audit_commands
 from gratify.cases import commands as cases_commands
 from gratify.crypto.kdf import Argon2Params
 from gratify.crypto.pool import CryptoPool
@@ -158,6 +159,7 @@ def _parser() -> argparse.ArgumentParser:
     receipt_verify.set_defaults(handler=_receipt_verify)
 
     cases_commands.add_commands(sub, _common)
+    audit_commands.add_commands(sub, _common)
     user = sub.add_parser("user", help="manage staff accounts")
     user_sub = user.add_subparsers(dest="user_command", required=True, metavar="ACTION")
     user_add = user_sub.add_parser(

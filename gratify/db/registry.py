@@ -10,6 +10,7 @@ from gratify.db.base import Base
 def all_metadata() -> MetaData:
     """Import every room's models so that `Base.metadata` knows all tables, and return it."""
     import gratify.accounts.models
+    import gratify.audit.models
     import gratify.cases.models
     import gratify.intake.models
     import gratify.web.ratelimit  # noqa: F401
