@@ -9,8 +9,9 @@ with ``prev`` = 64 zeros for the first entry (seq 1). Because ``seq`` and ``prev
 hashed, an edited, deleted, inserted or reordered entry breaks the chain at (or right
 after) the place of the change. Every `CHECKPOINT_EVERY` entries `record` also writes a
 checkpoint: the tenant, seq, hash and time signed with the installation's Ed25519 key, so
-a chain rewritten from scratch no longer matches a signature. (Daily checkpoints, for
-tenants with few entries, come from a periodic job calling `checkpoint`: not built yet.)
+a chain rewritten from scratch no longer matches a signature. Daily checkpoints, for
+tenants with few entries, come from `gratify audit checkpoint` run by cron (an in-app
+periodic job calling `checkpoint` is not built yet).
 
 Concurrency: `record` runs in the caller's transaction. It locks the tenant's row of
 ``audit_heads`` (``SELECT ... FOR UPDATE`` on PostgreSQL; on SQLite the writing transaction
@@ -64,6 +65,7 @@ GENESIS = "0" * 64
 """The ``prev`` of a tenant's first entry."""
 CHECKPOINT_TYPE = "gratify.audit.checkpoint"
 _BATCH = 1000
+_MAX_ROUNDS = 1000
 
 
 def format_at(moment: dt.datetime) -> str:
@@ -447,22 +449,45 @@ async def iter_entries(
         after = rows[-1].seq
 
 
-async def verify(
-    session: AsyncSession, verification_keys: Mapping[str, bytes], tenant_id: int
-) -> VerifyResult:
-    """Walk the tenant's whole chain and its checkpoints (`VerifyResult`)."""
-    checkpoints = await load_checkpoints(session, tenant_id)
-    walk = _Walk(tenant_id, 1, GENESIS, checkpoints, verification_keys)
-    async for entry in iter_entries(session, tenant_id):
-        bad = walk.feed(entry)
-        if bad is not None:
-            return bad
+async def _read_head(session: AsyncSession, tenant_id: int) -> tuple[int, str]:
     head = (
         await session.execute(
             select(AuditHead.seq, AuditHead.hash).where(AuditHead.tenant_id == tenant_id)
         )
     ).one_or_none()
-    return walk.finish((int(head.seq), str(head.hash)) if head is not None else (0, GENESIS))
+    return (int(head.seq), str(head.hash)) if head is not None else (0, GENESIS)
+
+
+async def verify(
+    session: AsyncSession, verification_keys: Mapping[str, bytes], tenant_id: int
+) -> VerifyResult:
+    """Walk the tenant's whole chain and its checkpoints (`VerifyResult`).
+
+    Safe while workers append: on PostgreSQL each statement sees what was committed when it
+    ran, so entries committed during the walk are walked too, until the recorded head (which
+    commits with each entry) equals the last entry walked.
+    """
+    checkpoints = await load_checkpoints(session, tenant_id)
+    walk = _Walk(tenant_id, 1, GENESIS, checkpoints, verification_keys)
+    for _round in range(_MAX_ROUNDS):
+        async for entry in iter_entries(session, tenant_id, walk.expected):
+            bad = walk.feed(entry)
+            if bad is not None:
+                return bad
+        head = await _read_head(session, tenant_id)
+        if head[0] <= walk.expected - 1:
+            break
+        # Either entries were committed since the walk's last read, or some are missing.
+        if (
+            await session.scalar(
+                select(AuditEntry.seq)
+                .where(AuditEntry.tenant_id == tenant_id, AuditEntry.seq >= walk.expected)
+                .limit(1)
+            )
+            is None
+        ):
+            break
+    return walk.finish(head)
 
 
 async def tenants_with_entries(session: AsyncSession) -> list[int]:

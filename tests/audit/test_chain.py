@@ -454,3 +454,34 @@ async def test_listing_pages_and_filters(session: AsyncSession, keyring: Keyring
     window = await list_entries(session, TENANT, since=since, until=until)
     assert [e.seq for e in window.entries] == [4, 3]
     assert (await list_entries(session, TENANT + 1)).total == 0
+
+
+async def test_verify_while_workers_append(fresh_db: Database, keyring: Keyring) -> None:
+    """A walk that overlaps appends sees a consistent chain, never a false alarm."""
+    done = asyncio.Event()
+
+    async def writer(n: int) -> None:
+        for i in range(5):
+            async with fresh_db.writing() as session:
+                await record(
+                    session, keyring=keyring, tenant_id=TENANT, event="case.note.written",
+                    actor=f"user:{n + 1}", case_id="c", details={"note": i}, now=NOW,
+                )  # fmt: skip
+
+    async def verifier() -> list[bool]:
+        results = []
+        while not done.is_set():
+            async with fresh_db.reading() as session:
+                results.append((await verify(session, keyring.verification_keys, TENANT)).ok)
+            await asyncio.sleep(0)
+        return results
+
+    checking = asyncio.create_task(verifier())
+    await asyncio.gather(*(writer(n) for n in range(4)))
+    done.set()
+    results = await checking
+    assert results
+    assert all(results)
+    async with fresh_db.reading() as session:
+        final = await verify(session, keyring.verification_keys, TENANT)
+    assert (final.ok, final.entries) == (True, 20)

@@ -83,6 +83,15 @@ async def test_verify_command(installed: Settings, capsys: pytest.CaptureFixture
     assert status == 1
     assert "no tenant 'nowhere'" in out
 
+    status, out = await _run(["audit", "checkpoint", *data], capsys)
+    assert status == 0
+    assert f"metro: checkpoint at entry {CHECKPOINT_EVERY + 5}" in out
+    status, out = await _run(["audit", "checkpoint", "--tenant", "metro", *data], capsys)
+    assert (status, out) == (0, "metro: nothing new since the last checkpoint\n")
+    assert (await _run(["audit", "checkpoint", "--tenant", "nowhere", *data], capsys))[0] == 1
+    status, out = await _run(["audit", "verify", "--tenant", "metro", *data], capsys)
+    assert "2 checkpoints" in out
+
     await _sql(
         installed,
         'UPDATE audit_entries SET details = \'{"part":"identity"}\' '
