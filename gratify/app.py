@@ -11,7 +11,6 @@ from starlette.middleware import Middleware
 
 from gratify.accounts.keys import Keyring
 from gratify.accounts.service import list_tenants
-from gratify.crypto.kdf import Argon2Params
 from gratify.crypto.pool import CryptoPool
 from gratify.db.engine import Database
 from gratify.intake.attachments import purge_abandoned
@@ -44,15 +43,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         app.state.crypto = pool
         keys = Keyring.load(settings.resolved_keys_dir)
         app.state.keys = keys
-        app.state.intake = IntakeContext(
+        app.state.intake = IntakeContext.from_settings(
+            settings,
             db=db,
             pool=pool,
             keyring=keys,
-            argon2=Argon2Params(
-                settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism
-            ),
-            timezone=settings.timezone,
-            max_text_chars=settings.max_text_chars,
             tenant_forms=load_tenant_forms(settings.forms_dir, await _tenant_slugs(db)),
         )
         # Uploads a crashed worker left pending are removed at start (and periodically later).

@@ -134,14 +134,7 @@ async def prepare_demo(settings: Settings) -> tuple[list[DemoAccount], list[Demo
                     accounts.append(DemoAccount(spec.slug, username, role, uri))
             existing = await session.scalar(select(func.count()).select_from(Case))
         if not existing:
-            ctx = IntakeContext(
-                db=db,
-                pool=pool,
-                keyring=keyring,
-                argon2=params,
-                timezone=settings.timezone,
-                max_text_chars=settings.max_text_chars,
-            )
+            ctx = IntakeContext.from_settings(settings, db=db, pool=pool, keyring=keyring)
             now = dt.datetime.now(dt.UTC)
             for spec in demo_tenants_config().tenants:
                 for draft in _sample_reports(now.date()):

@@ -149,7 +149,7 @@ def case_json(view: CaseView) -> dict[str, Any]:
 async def case(request: Request) -> Response:
     """``GET /api/v1/cases/{id}``: the case decrypted for this handler."""
     handler = await current_handler(request)
-    view = await open_case(_ctx(request).db, handler, request.path_params["case_id"])
+    view = await open_case(_ctx(request), handler, request.path_params["case_id"])
     return JSONResponse(case_json(view))
 
 
@@ -168,7 +168,7 @@ async def transition(request: Request) -> Response:
     if not isinstance(target, str):
         raise InvalidInput(fields={"to": N_("Please choose the next status.")})
     moved = await transition_case(
-        _ctx(request).db,
+        _ctx(request),
         handler,
         request.path_params["case_id"],
         target,
@@ -193,7 +193,7 @@ async def message(request: Request) -> Response:
     body = await _body(request)
     ctx = _ctx(request)
     await send_handler_message(
-        ctx.db,
+        ctx,
         handler,
         request.path_params["case_id"],
         body.get("body"),
@@ -209,7 +209,7 @@ async def note(request: Request) -> Response:
     body = await _body(request)
     ctx = _ctx(request)
     await add_note(
-        ctx.db,
+        ctx,
         handler,
         request.path_params["case_id"],
         body.get("body"),
@@ -230,14 +230,14 @@ async def assignment(request: Request) -> Response:
     """``POST /api/v1/cases/{id}/assignment``: ``{"username"}``."""
     handler = await current_handler(request)
     name = _username(await _body(request))
-    await grants.assign_case(_ctx(request).db, handler, request.path_params["case_id"], name)
+    await grants.assign_case(_ctx(request), handler, request.path_params["case_id"], name)
     return JSONResponse({"assigned_to": name})
 
 
 async def holders(request: Request) -> Response:
     """``GET /api/v1/cases/{id}/holders``: who can read the case."""
     handler = await current_handler(request)
-    rows = await grants.holders(_ctx(request).db, handler, request.path_params["case_id"])
+    rows = await grants.holders(_ctx(request), handler, request.path_params["case_id"])
     return JSONResponse(
         [{"username": h.username, "role": h.role, "assigned": h.assigned} for h in rows]
     )
@@ -248,7 +248,7 @@ async def grant(request: Request) -> Response:
     handler = await current_handler(request)
     ctx = _ctx(request)
     name = _username(await _body(request))
-    await grants.grant_access(ctx.db, ctx.pool, handler, request.path_params["case_id"], name)
+    await grants.grant_access(ctx, handler, request.path_params["case_id"], name)
     return JSONResponse({}, status_code=201)
 
 
@@ -256,7 +256,7 @@ async def revoke(request: Request) -> Response:
     """``DELETE /api/v1/cases/{id}/grants/{username}`` (supervisors)."""
     handler = await current_handler(request)
     await grants.revoke_access(
-        _ctx(request).db, handler, request.path_params["case_id"], request.path_params["username"]
+        _ctx(request), handler, request.path_params["case_id"], request.path_params["username"]
     )
     return Response(status_code=204)
 
@@ -264,7 +264,7 @@ async def revoke(request: Request) -> Response:
 async def conflict(request: Request) -> Response:
     """``POST /api/v1/cases/{id}/conflict``: declare a conflict of interest, hand it back."""
     handler = await current_handler(request)
-    await grants.declare_conflict(_ctx(request).db, handler, request.path_params["case_id"])
+    await grants.declare_conflict(_ctx(request), handler, request.path_params["case_id"])
     return Response(status_code=204)
 
 

@@ -6,12 +6,14 @@ import argparse
 import asyncio
 import sys
 
+from gratify.accounts.keys import Keyring
 from gratify.cases.recovery import Recovered, recover_access
 from gratify.crypto.envelope import import_private_key_text
 from gratify.crypto.errors import CryptoError
 from gratify.crypto.pool import CryptoPool
 from gratify.db.engine import Database
 from gratify.errors import GratifyError
+from gratify.intake.service import IntakeContext
 from gratify.settings import Settings
 
 
@@ -51,8 +53,11 @@ def keys_recover(args: argparse.Namespace) -> int:
     async def run() -> Recovered:
         db = Database(settings.resolved_database_url)
         pool = CryptoPool(settings.crypto_threads)
+        ctx = IntakeContext.from_settings(
+            settings, db=db, pool=pool, keyring=Keyring.load(settings.resolved_keys_dir)
+        )
         try:
-            return await recover_access(db, pool, args.tenant, escrow, args.unit)
+            return await recover_access(ctx, args.tenant, escrow, args.unit)
         finally:
             pool.close()
             await db.dispose()

@@ -12,6 +12,7 @@ from urllib.parse import quote
 from starlette.responses import StreamingResponse
 
 from gratify.cases.access import CaseActor, open_case_key
+from gratify.cases.trail import audit
 from gratify.intake.attachments import open_attachment
 from gratify.intake.service import IntakeContext
 
@@ -28,8 +29,11 @@ async def attachment_response(
     framed_by_site: bool = False,
 ) -> StreamingResponse:
     """The file, as a download, or inline when asked for and of a type safe to show."""
-    async with ctx.db.reading() as session:
+    async with ctx.db.writing() as session:
         case, dek = await open_case_key(session, actor, case_id)
+        await audit(
+            ctx, session, case, actor, "case.attachment.downloaded", attachment=attachment_id
+        )
     meta, chunks = await open_attachment(ctx.db, case.id, attachment_id, dek, pool=ctx.pool)
     shown = inline and meta.content_type in SAFE_INLINE
     disposition = "inline" if shown else "attachment"

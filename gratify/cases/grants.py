@@ -11,12 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gratify.accounts.models import User
 from gratify.accounts.users import CASE_ROLES
 from gratify.cases.access import CaseActor, open_case_key
+from gratify.cases.trail import audit
 from gratify.crypto.envelope import wrap_data_key
-from gratify.crypto.pool import CryptoPool
-from gratify.db.engine import Database
 from gratify.errors import N_, Conflict, Forbidden, InvalidInput
 from gratify.intake.models import Case, CaseExclusion, CaseKey
-from gratify.intake.service import key_context
+from gratify.intake.service import IntakeContext, key_context
 
 SUPERVISOR = "supervisor"
 
@@ -45,9 +44,9 @@ async def _colleague(session: AsyncSession, case: Case, username: str) -> User:
     return user
 
 
-async def holders(db: Database, actor: CaseActor, case_id: str) -> list[Holder]:
+async def holders(ctx: IntakeContext, actor: CaseActor, case_id: str) -> list[Holder]:
     """Who can read the case now (a supervisor's question: who sees what)."""
-    async with db.reading() as session:
+    async with ctx.db.reading() as session:
         case, _ = await open_case_key(session, actor, case_id)
         rows = await session.execute(
             select(User.id, User.username, User.role)
@@ -58,10 +57,10 @@ async def holders(db: Database, actor: CaseActor, case_id: str) -> list[Holder]:
         return [Holder(name, role, uid == case.assigned_to) for uid, name, role in rows]
 
 
-async def assign_case(db: Database, actor: CaseActor, case_id: str, username: str) -> None:
+async def assign_case(ctx: IntakeContext, actor: CaseActor, case_id: str, username: str) -> None:
     """Give the case to a handler of its unit who holds it. A handler may take a case;
     only a supervisor may give it to someone else."""
-    async with db.writing() as session:
+    async with ctx.db.writing() as session:
         case, _ = await open_case_key(session, actor, case_id)
         user = await _colleague(session, case, username)
         if user.id != actor.user_id and actor.role != SUPERVISOR:
@@ -72,14 +71,13 @@ async def assign_case(db: Database, actor: CaseActor, case_id: str, username: st
         if key is None:
             raise Conflict(N_("Grant this person access to the case first."))
         case.assigned_to = user.id
+        await audit(ctx, session, case, actor, "case.assigned", user=user.id)
 
 
-async def grant_access(
-    db: Database, pool: CryptoPool, actor: CaseActor, case_id: str, username: str
-) -> None:
+async def grant_access(ctx: IntakeContext, actor: CaseActor, case_id: str, username: str) -> None:
     """Wrap the case's key to another handler of the unit. Never to someone the reporter
     excluded."""
-    async with db.writing() as session:
+    async with ctx.db.writing() as session:
         case, dek = await open_case_key(session, actor, case_id)
         user = await _colleague(session, case, username)
         excluded = await session.scalar(
@@ -94,14 +92,17 @@ async def grant_access(
         )
         if held is not None:
             return
-        wrapped = await pool.run(wrap_data_key, dek, user.public_key, context=key_context(case.id))
+        wrapped = await ctx.pool.run(
+            wrap_data_key, dek, user.public_key, context=key_context(case.id)
+        )
         session.add(CaseKey(case_id=case.id, user_id=user.id, wrapped=wrapped))
+        await audit(ctx, session, case, actor, "case.access.granted", user=user.id)
 
 
-async def revoke_access(db: Database, actor: CaseActor, case_id: str, username: str) -> None:
+async def revoke_access(ctx: IntakeContext, actor: CaseActor, case_id: str, username: str) -> None:
     """Take a handler's key to the case away (supervisors). What they already read, they
     read; from now on they cannot open it."""
-    async with db.writing() as session:
+    async with ctx.db.writing() as session:
         # Access first: someone who may not see the case learns nothing, not even a 403.
         case, _ = await open_case_key(session, actor, case_id)
         if actor.role != SUPERVISOR:
@@ -114,13 +115,15 @@ async def revoke_access(db: Database, actor: CaseActor, case_id: str, username: 
         )
         if case.assigned_to == user.id:
             case.assigned_to = None
+        await audit(ctx, session, case, actor, "case.access.revoked", user=user.id)
 
 
-async def declare_conflict(db: Database, actor: CaseActor, case_id: str) -> None:
+async def declare_conflict(ctx: IntakeContext, actor: CaseActor, case_id: str) -> None:
     """The handler has a conflict of interest: they drop their key, are excluded from the
     case for good, and it is no longer theirs."""
-    async with db.writing() as session:
+    async with ctx.db.writing() as session:
         case, _ = await open_case_key(session, actor, case_id)
+        await audit(ctx, session, case, actor, "case.conflict.declared", user=actor.user_id)
         await session.execute(
             delete(CaseKey).where(CaseKey.case_id == case.id, CaseKey.user_id == actor.user_id)
         )

@@ -98,7 +98,7 @@ async def transition(request: Request) -> Response:
 
     async def act(handler: Handler, case_id: str, values: dict[str, str]) -> None:
         await transition_case(
-            ctx.db,
+            ctx,
             handler,
             case_id,
             values.get("to", ""),
@@ -117,7 +117,7 @@ async def message(request: Request) -> Response:
 
     async def act(handler: Handler, case_id: str, values: dict[str, str]) -> None:
         await send_handler_message(
-            ctx.db,
+            ctx,
             handler,
             case_id,
             values.get("body", ""),
@@ -134,7 +134,7 @@ async def note(request: Request) -> Response:
 
     async def act(handler: Handler, case_id: str, values: dict[str, str]) -> None:
         await add_note(
-            ctx.db,
+            ctx,
             handler,
             case_id,
             values.get("body", ""),
@@ -151,7 +151,7 @@ async def assignment(request: Request) -> Response:
     ctx = intake_context(request)
 
     async def act(handler: Handler, case_id: str, values: dict[str, str]) -> None:
-        await grants.assign_case(ctx.db, handler, case_id, _username(values))
+        await grants.assign_case(ctx, handler, case_id, _username(values))
 
     return await _handle(request, "assign", "penanganan", act)
 
@@ -161,7 +161,7 @@ async def grant(request: Request) -> Response:
     ctx = intake_context(request)
 
     async def act(handler: Handler, case_id: str, values: dict[str, str]) -> None:
-        await grants.grant_access(ctx.db, ctx.pool, handler, case_id, _username(values))
+        await grants.grant_access(ctx, handler, case_id, _username(values))
 
     return await _handle(request, "grant", "penanganan", act)
 
@@ -171,7 +171,7 @@ async def revoke(request: Request) -> Response:
     ctx = intake_context(request)
 
     async def act(handler: Handler, case_id: str, values: dict[str, str]) -> None:
-        await grants.revoke_access(ctx.db, handler, case_id, _username(values))
+        await grants.revoke_access(ctx, handler, case_id, _username(values))
 
     return await _handle(request, "revoke", "penanganan", act)
 
@@ -182,7 +182,5 @@ async def conflict(request: Request) -> Response:
     handler = await handler_or_redirect(request)
     if isinstance(handler, RedirectResponse):
         return handler
-    await grants.declare_conflict(
-        intake_context(request).db, handler, request.path_params["case_id"]
-    )
+    await grants.declare_conflict(intake_context(request), handler, request.path_params["case_id"])
     return RedirectResponse(f"{INBOX_PATH}?konflik=1", status_code=303)

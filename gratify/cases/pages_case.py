@@ -205,8 +205,8 @@ async def render_case(
     answers 200 with the error inside, since htmx swaps only successful answers.
     """
     ctx = intake_context(request)
-    view = await open_case(ctx.db, handler, case_id)
-    holders = await grants.holders(ctx.db, handler, case_id)
+    view = await open_case(ctx, handler, case_id)
+    holders = await grants.holders(ctx, handler, case_id)
     where = await places(ctx, handler)
     context = case_context(request, handler, view, holders, where, error)
     headers = {"Vary": "HX-Request"}
@@ -250,6 +250,6 @@ async def conflict_page(request: Request) -> Response:
     handler = await handler_or_redirect(request)
     if isinstance(handler, RedirectResponse):
         return handler
-    view = await open_case(intake_context(request).db, handler, request.path_params["case_id"])
+    view = await open_case(intake_context(request), handler, request.path_params["case_id"])
     context = {"handler": handler, "view": view, "base": case_path(view.id)}
     return render(request, "cases/conflict.html", context)

@@ -10,11 +10,14 @@ someone the reporter excluded.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 from sqlalchemy import select
 
 from gratify.accounts.models import Tenant, TenantKey, Unit, User
 from gratify.accounts.users import CASE_ROLES
+from gratify.audit.chain import record
+from gratify.audit.events import ACTOR_OPERATOR
 from gratify.crypto.envelope import (
     public_key_from_private,
     recipient_key_id,
@@ -22,11 +25,9 @@ from gratify.crypto.envelope import (
     wrap_data_key,
 )
 from gratify.crypto.errors import CryptoError
-from gratify.crypto.pool import CryptoPool
-from gratify.db.engine import Database
 from gratify.errors import N_, InvalidInput, NotFound
 from gratify.intake.models import Case, CaseExclusion, CaseKey
-from gratify.intake.service import key_context
+from gratify.intake.service import IntakeContext, key_context
 
 BATCH = 500
 
@@ -41,11 +42,12 @@ class Recovered:
 
 
 async def recover_access(
-    db: Database, pool: CryptoPool, tenant_slug: str, escrow_private: bytes, unit: str | None = None
+    ctx: IntakeContext, tenant_slug: str, escrow_private: bytes, unit: str | None = None
 ) -> Recovered:
     """Wrap every case key of the tenant (optionally only those routed to `unit`) to each
     active handler and supervisor of the case's unit who lacks it and is not excluded."""
     key_id = recipient_key_id(public_key_from_private(escrow_private))
+    db, pool = ctx.db, ctx.pool
     async with db.reading() as session:
         tenant = await session.scalar(select(Tenant).where(Tenant.slug == tenant_slug))
         if tenant is None:
@@ -101,10 +103,23 @@ async def recover_access(
                         User.id.not_in(excluded),
                     )
                 )
+                given = 0
                 for user in missing:
                     wrapped_to_user = await pool.run(
                         wrap_data_key, dek, user.public_key, context=key_context(case_id)
                     )
                     session.add(CaseKey(case_id=case_id, user_id=user.id, wrapped=wrapped_to_user))
-                    granted += 1
+                    given += 1
+                if given:
+                    granted += given
+                    await record(
+                        session,
+                        keyring=ctx.keyring,
+                        tenant_id=tenant.id,
+                        event="case.recovered",
+                        actor=ACTOR_OPERATOR,
+                        case_id=case_id,
+                        details={"keys_granted": given},
+                        now=dt.datetime.now(dt.UTC),
+                    )
     return Recovered(seen, granted, unreadable)

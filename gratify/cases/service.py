@@ -18,14 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gratify.accounts.models import Agency, Service, Tenant, Unit, User
 from gratify.cases.access import CaseActor, open_case_key
 from gratify.cases.models import CaseNote, CaseTransition
+from gratify.cases.trail import audit
 from gratify.crypto.aead import associated_data, seal, unseal
-from gratify.db.engine import Database
 from gratify.errors import N_, Conflict, InvalidInput
 from gratify.intake.attachments import AttachmentMeta, list_attachments
 from gratify.intake.forms import clean_text
 from gratify.intake.messages import Message, add_message, list_messages
 from gratify.intake.models import Case
-from gratify.intake.service import report_context
+from gratify.intake.service import IntakeContext, report_context
 from gratify.rules.calendar import CalendarNotCovered
 from gratify.rules.workflow import Transition, Workflows, load_workflows
 
@@ -94,11 +94,20 @@ async def _usernames(session: AsyncSession, ids: set[int | None]) -> dict[int, s
 
 
 async def open_case(
-    db: Database, actor: CaseActor, case_id: str, workflows: Workflows | None = None
+    ctx: IntakeContext,
+    actor: CaseActor,
+    case_id: str,
+    workflows: Workflows | None = None,
+    *,
+    now: dt.datetime | None = None,
 ) -> CaseView:
-    """Everything about a case, decrypted for this handler now (and only now)."""
+    """Everything about a case, decrypted for this handler now (and only now).
+
+    The read is recorded in the audit trail in the same transaction: no content is
+    returned unless its reading is on record (DESIGN.md principle 3).
+    """
     flows = workflows or load_workflows()
-    async with db.reading() as session:
+    async with ctx.db.writing() as session:
         case, dek = await open_case_key(session, actor, case_id)
         report = json.loads(unseal(dek, case.report, context=report_context(case.id)))
         tenant = await session.get(Tenant, case.tenant_id)
@@ -123,6 +132,8 @@ async def open_case(
             session,
             {case.assigned_to, *(n.author_id for n in note_rows), *(s.actor_id for s in steps)},
         )
+        # Last in the transaction: the tenant's chain head stays locked until commit.
+        await audit(ctx, session, case, actor, "case.content.read", now, part="case")
     assert tenant is not None
     assert unit is not None
     notes = []
@@ -207,7 +218,7 @@ def _details(
 
 
 async def transition_case(
-    db: Database,
+    ctx: IntakeContext,
     actor: CaseActor,
     case_id: str,
     target: str,
@@ -226,7 +237,7 @@ async def transition_case(
     """
     flows = workflows or load_workflows()
     text = _text(reason, MAX_REASON, "reason")
-    async with db.writing() as session:
+    async with ctx.db.writing() as session:
         case, dek = await open_case_key(session, actor, case_id)
         flow = flows.of(case.kind)
         step = flow.transition(case.status, target)
@@ -262,35 +273,58 @@ async def transition_case(
                 sealed=seal(dek, content, context=_transition_context(case.id)),
             )
         )
+        await audit(
+            ctx,
+            session,
+            case,
+            actor,
+            "case.transitioned",
+            now,
+            **{"from": case.status, "to": target},
+        )
         if flow.state(target).final:
             await add_message(
                 session, case.id, dek, sender="handler", body=text, now=now, author_id=actor.user_id
             )
-    async with db.reading() as session:
+            await audit(ctx, session, case, actor, "case.message.sent", now)
+    async with ctx.db.reading() as session:
         fresh = await session.get(Case, case_id)
     assert fresh is not None
     return fresh
 
 
 async def send_handler_message(
-    db: Database, actor: CaseActor, case_id: str, body: object, *, now: dt.datetime, limit: int
+    ctx: IntakeContext,
+    actor: CaseActor,
+    case_id: str,
+    body: object,
+    *,
+    now: dt.datetime,
+    limit: int,
 ) -> None:
     """Write to the reporter (a question, an answer); they read it in their inbox."""
     text = _text(body, limit, "body")
-    async with db.writing() as session:
+    async with ctx.db.writing() as session:
         case, dek = await open_case_key(session, actor, case_id)
         await add_message(
             session, case.id, dek, sender="handler", body=text, now=now, author_id=actor.user_id
         )
+        await audit(ctx, session, case, actor, "case.message.sent", now)
 
 
 async def add_note(
-    db: Database, actor: CaseActor, case_id: str, body: object, *, now: dt.datetime, limit: int
+    ctx: IntakeContext,
+    actor: CaseActor,
+    case_id: str,
+    body: object,
+    *,
+    now: dt.datetime,
+    limit: int,
 ) -> None:
     """An internal note for everyone who holds the case, never for the reporter."""
     text = _text(body, limit, "body")
     content = {"body": text, "at": now.replace(second=0, microsecond=0).isoformat()}
-    async with db.writing() as session:
+    async with ctx.db.writing() as session:
         case, dek = await open_case_key(session, actor, case_id)
         session.add(
             CaseNote(
@@ -303,3 +337,4 @@ async def add_note(
                 ),
             )
         )
+        await audit(ctx, session, case, actor, "case.note.written", now)

@@ -15,8 +15,11 @@ import secrets
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from gratify.accounts.models import Tenant
+from gratify.audit.chain import record
+from gratify.audit.events import ACTOR_REPORTER
 from gratify.crypto.aead import associated_data, seal, unseal
 from gratify.crypto.errors import CryptoError
 from gratify.crypto.kdf import derive_key, open_under_secret
@@ -63,6 +66,21 @@ class InboxView:
     attachments: list[AttachmentMeta]
     messages: list[Message]
     acknowledgement: dict[str, Any] | None
+
+
+async def _record(
+    ctx: IntakeContext, session: AsyncSession, case: Case, event: str, now: dt.datetime
+) -> None:
+    """A reporter's action in the trail: as ``reporter``, the day only (threat model)."""
+    await record(
+        session,
+        keyring=ctx.keyring,
+        tenant_id=case.tenant_id,
+        event=event,
+        actor=ACTOR_REPORTER,
+        case_id=case.id,
+        now=now,
+    )
 
 
 def _round_up(moment: dt.datetime) -> dt.datetime:
@@ -133,6 +151,7 @@ async def open_inbox(
                 expires_at=expires_at,
             )
         )
+        await _record(ctx, session, case, "reporter.inbox.opened", now)
     return InboxSession(token, expires_at)
 
 
@@ -197,6 +216,7 @@ async def send_reporter_message(
     case, dek = await _session_case(ctx, token, now)
     async with ctx.db.writing() as session:
         await add_message(session, case.id, dek, sender="reporter", body=text, now=now)
+        await _record(ctx, session, case, "reporter.message.sent", now)
 
 
 async def session_case_key(ctx: IntakeContext, token: str, now: dt.datetime) -> tuple[str, bytes]:

@@ -25,6 +25,8 @@ from gratify.accounts.keys import Keyring
 from gratify.accounts.models import Tenant, User
 from gratify.accounts.service import escrow_public_key, tenant_by_slug
 from gratify.accounts.users import case_recipients
+from gratify.audit.chain import record
+from gratify.audit.events import ACTOR_REPORTER
 from gratify.crypto.aead import associated_data, new_data_key, seal
 from gratify.crypto.envelope import wrap_data_key
 from gratify.crypto.kdf import Argon2Params, seal_under_secret
@@ -39,6 +41,7 @@ from gratify.intake.models import Case, CaseCounter, CaseExclusion, CaseKey
 from gratify.intake.routing import route_report
 from gratify.rules.calendar import CalendarNotCovered
 from gratify.rules.workflow import load_workflows
+from gratify.settings import Settings
 
 MAX_EXCLUDED = 20
 RECEIVED = "received"
@@ -104,6 +107,29 @@ class IntakeContext:
     forms: Forms = dataclasses.field(default_factory=default_forms)
     # Tenants with forms of their own (settings.forms_dir); the others use `forms`.
     tenant_forms: Mapping[str, Forms] = dataclasses.field(default_factory=dict)
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        db: Database,
+        pool: CryptoPool,
+        keyring: Keyring,
+        tenant_forms: Mapping[str, Forms] | None = None,
+    ) -> IntakeContext:
+        """The context the app (or a command) runs services in, from its settings."""
+        return cls(
+            db=db,
+            pool=pool,
+            keyring=keyring,
+            argon2=Argon2Params(
+                settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism
+            ),
+            timezone=settings.timezone,
+            max_text_chars=settings.max_text_chars,
+            tenant_forms=tenant_forms or {},
+        )
 
     def forms_for(self, tenant: str) -> Forms:
         """The forms a tenant's reporters fill in."""
@@ -289,6 +315,17 @@ async def file_report(
                     )
                 session.add_all(CaseExclusion(case_id=case_id, user_id=u.id) for u in excluded)
                 await attach_to_case(session, attachment_ids, case_id)
+                # Last: the tenant's chain head stays locked until this commits.
+                await record(
+                    session,
+                    keyring=ctx.keyring,
+                    tenant_id=tenant.id,
+                    event="case.filed",
+                    actor=ACTOR_REPORTER,
+                    case_id=case_id,
+                    details={"kind": draft.kind, "unit": unit.slug},
+                    now=now,
+                )
             return Filed(number, receipt, acknowledgement)
         except DatabaseIntegrityError:
             # A receipt lookup part collided with another case's (40 bits): draw again.

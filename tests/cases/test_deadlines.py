@@ -49,8 +49,8 @@ async def test_deadlines_skip_the_long_holiday(ctx: IntakeContext, actor: ActorF
     )
     inspector = await actor("metro", "inspektorat-handler")
     upg = await actor("metro", "upg-handler")
-    broker_case = await open_case(ctx.db, inspector, await _case_id(ctx, broker.case_number))
-    whistle_case = await open_case(ctx.db, inspector, await _case_id(ctx, whistle.case_number))
+    broker_case = await open_case(ctx, inspector, await _case_id(ctx, broker.case_number))
+    whistle_case = await open_case(ctx, inspector, await _case_id(ctx, whistle.case_number))
     gratification_id = await _case_id(ctx, gratification.case_number)
     # Broker reports are verified within 3 working days: 25, 26, 27 March.
     assert broker_case.due_on == dt.date(2026, 3, 27)
@@ -60,7 +60,7 @@ async def test_deadlines_skip_the_long_holiday(ctx: IntakeContext, actor: ActorF
     # 25, 26, 27, 30, 31 March, 1, 2, (3 is Good Friday) 6, 7, 8 April.
     after_holiday = dt.date(2026, 3, 25)
     moved = await transition_case(
-        ctx.db,
+        ctx,
         upg,
         gratification_id,
         "acknowledged",

@@ -80,21 +80,21 @@ async def test_escrow_recovery_regrants_the_unit_but_never_the_excluded(
         assert case_id is not None
         new, excluded = await actor("baru"), await actor("kepala")
         with pytest.raises(NotFound):
-            await open_case(db, new, case_id)
+            await open_case(ctx, new, case_id)
 
         wrong, _ = generate_recipient_key()
         with pytest.raises(InvalidInput):
-            await recover_access(db, pool, "metro", wrong)
-        recovered = await recover_access(db, pool, "metro", import_private_key_text(escrow_text))
+            await recover_access(ctx, "metro", wrong)
+        recovered = await recover_access(ctx, "metro", import_private_key_text(escrow_text))
         assert (recovered.cases_seen, recovered.keys_granted, recovered.cases_unreadable) == (
             1,
             1,
             0,
         )
-        assert (await open_case(db, new, case_id)).case_number == filed.case_number
+        assert (await open_case(ctx, new, case_id)).case_number == filed.case_number
         with pytest.raises(NotFound):
-            await open_case(db, excluded, case_id)
-        again = await recover_access(db, pool, "metro", import_private_key_text(escrow_text))
+            await open_case(ctx, excluded, case_id)
+        again = await recover_access(ctx, "metro", import_private_key_text(escrow_text))
         assert again.keys_granted == 0  # nothing twice
     finally:
         pool.close()

@@ -46,7 +46,7 @@ async def test_a_reset_handler_gets_the_unit_cases_back_but_never_an_excluded_on
     after = await actor_of(ctx, "metro", new.username, NEW_PASSWORD)
     for case_id in held:
         with pytest.raises(NotFound):
-            await open_case(ctx.db, after, case_id)
+            await open_case(ctx, after, case_id)
 
     supervisor = await actor_of(ctx, "metro", "inspektorat-supervisor", HANDLER_PASSWORD)
     overview = await regrant.unit_overview(ctx, supervisor)
@@ -64,9 +64,9 @@ async def test_a_reset_handler_gets_the_unit_cases_back_but_never_an_excluded_on
     assert given == mine[new.username].missing
     assert await keys_held(ctx, "metro", new.username) == given
     for case_id in held:
-        assert (await open_case(ctx.db, after, case_id)).status == "received"
+        assert (await open_case(ctx, after, case_id)).status == "received"
     with pytest.raises(NotFound):
-        await open_case(ctx.db, after, excluded)
+        await open_case(ctx, after, excluded)
     assert await regrant.regrant_unit_cases(ctx, supervisor, new.username) == 0  # not twice
     again = {c.username: c for c in (await regrant.unit_overview(ctx, supervisor)).staff}
     assert again[new.username].readable == given

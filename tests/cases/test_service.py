@@ -51,7 +51,7 @@ async def test_the_handler_sees_the_case_and_others_get_not_found(
 ) -> None:
     _, case_id = await _file(ctx)
     handler = await actor("metro", "inspektorat-handler")
-    view = await open_case(ctx.db, handler, case_id)
+    view = await open_case(ctx, handler, case_id)
     assert view.answers["what_happened"].startswith("Petugas loket 2")
     assert view.status == "received"
     # A broker report is to be verified within 3 working days (LAPOR!): Monday -> Thursday.
@@ -62,14 +62,14 @@ async def test_the_handler_sees_the_case_and_others_get_not_found(
         await actor("pringsewu", "inspektorat-handler"),
     ):
         with pytest.raises(NotFound):
-            await open_case(ctx.db, outsider, case_id)
+            await open_case(ctx, outsider, case_id)
         async with ctx.db.reading() as session:
             page = await list_cases(session, outsider, InboxFilter(per_page=100), TODAY)
         assert case_id not in {c.id for c in page.items}
     with pytest.raises(NotFound):
-        await open_case(ctx.db, handler, "0" * 32)
+        await open_case(ctx, handler, "0" * 32)
     with pytest.raises(NotFound):
-        await open_case(ctx.db, handler, "../../etc")
+        await open_case(ctx, handler, "../../etc")
 
 
 async def test_the_inbox_lists_filters_and_counts(ctx: IntakeContext, actor: ActorFor) -> None:
@@ -105,9 +105,7 @@ async def test_a_whole_gratification_path_to_kpk_and_closing(
     upg = await actor("metro", "upg-handler")
 
     async def step(to: str, **details: str) -> None:
-        await transition_case(
-            ctx.db, upg, case_id, to, f"alasan {to}", details, now=NOW, today=TODAY
-        )
+        await transition_case(ctx, upg, case_id, to, f"alasan {to}", details, now=NOW, today=TODAY)
 
     with pytest.raises(Conflict):
         await step("closed", closing_reason="resolved")  # acknowledge first
@@ -115,7 +113,7 @@ async def test_a_whole_gratification_path_to_kpk_and_closing(
     await step("in_review")
     await step("awaiting_reporter")
     await send_handler_message(
-        ctx.db, upg, case_id, "Mohon kirim foto parselnya.", now=NOW, limit=1000
+        ctx, upg, case_id, "Mohon kirim foto parselnya.", now=NOW, limit=1000
     )
     session = await inbox.open_inbox(ctx, "metro", filed.receipt.formatted, NOW)
     view = await inbox.read_inbox(ctx, session.token, NOW)
@@ -134,9 +132,9 @@ async def test_a_whole_gratification_path_to_kpk_and_closing(
         decision_number="B/123/GRAT/2026",
         decision_date="2026-11-20",
     )
-    await add_note(ctx.db, upg, case_id, "Barang diserahkan ke KPK.", now=NOW, limit=1000)
+    await add_note(ctx, upg, case_id, "Barang diserahkan ke KPK.", now=NOW, limit=1000)
     await step("closed", closing_reason="kpk_decided")
-    case = await open_case(ctx.db, upg, case_id)
+    case = await open_case(ctx, upg, case_id)
     assert case.status == "closed"
     assert case.kpk_outcome == "milik_negara"
     assert case.closing_reason == "kpk_decided"
@@ -163,9 +161,7 @@ async def test_transitions_need_a_reason(ctx: IntakeContext, actor: ActorFor) ->
     _, case_id = await _file(ctx)
     handler = await actor("metro", "inspektorat-handler")
     with pytest.raises(InvalidInput):
-        await transition_case(
-            ctx.db, handler, case_id, "acknowledged", "  ", {}, now=NOW, today=TODAY
-        )
+        await transition_case(ctx, handler, case_id, "acknowledged", "  ", {}, now=NOW, today=TODAY)
 
 
 async def test_grants_revokes_assignment_and_conflicts(ctx: IntakeContext, actor: ActorFor) -> None:
@@ -175,18 +171,18 @@ async def test_grants_revokes_assignment_and_conflicts(ctx: IntakeContext, actor
     supervisor = await actor("pringsewu", "inspektorat-supervisor")
     # The excluded supervisor sees nothing and cannot be granted access.
     with pytest.raises(NotFound):
-        await open_case(ctx.db, supervisor, case_id)
+        await open_case(ctx, supervisor, case_id)
     with pytest.raises(Conflict):
-        await grants.grant_access(ctx.db, ctx.pool, handler, case_id, "inspektorat-supervisor")
+        await grants.grant_access(ctx, handler, case_id, "inspektorat-supervisor")
     # Handlers take cases themselves; only supervisors give them to others.
-    await grants.assign_case(ctx.db, handler, case_id, "inspektorat-handler")
-    assert (await open_case(ctx.db, handler, case_id)).assigned_to == "inspektorat-handler"
+    await grants.assign_case(ctx, handler, case_id, "inspektorat-handler")
+    assert (await open_case(ctx, handler, case_id)).assigned_to == "inspektorat-handler"
     with pytest.raises(InvalidInput):
-        await grants.grant_access(ctx.db, ctx.pool, handler, case_id, "upg-handler")
+        await grants.grant_access(ctx, handler, case_id, "upg-handler")
     # Declaring a conflict hands the case back for good.
-    await grants.declare_conflict(ctx.db, handler, case_id)
+    await grants.declare_conflict(ctx, handler, case_id)
     with pytest.raises(NotFound):
-        await open_case(ctx.db, handler, case_id)
+        await open_case(ctx, handler, case_id)
 
 
 async def test_a_supervisor_grants_and_revokes(ctx: IntakeContext, actor: ActorFor) -> None:
@@ -194,13 +190,13 @@ async def test_a_supervisor_grants_and_revokes(ctx: IntakeContext, actor: ActorF
     supervisor = await actor("lampung-tengah", "inspektorat-supervisor")
     handler = await actor("lampung-tengah", "inspektorat-handler")
     with pytest.raises(Forbidden):
-        await grants.revoke_access(ctx.db, handler, case_id, "inspektorat-supervisor")
-    await grants.revoke_access(ctx.db, supervisor, case_id, "inspektorat-handler")
+        await grants.revoke_access(ctx, handler, case_id, "inspektorat-supervisor")
+    await grants.revoke_access(ctx, supervisor, case_id, "inspektorat-handler")
     with pytest.raises(NotFound):
-        await open_case(ctx.db, handler, case_id)
-    await grants.grant_access(ctx.db, ctx.pool, supervisor, case_id, "inspektorat-handler")
-    assert (await open_case(ctx.db, handler, case_id)).case_number
-    names = {h.username for h in await grants.holders(ctx.db, supervisor, case_id)}
+        await open_case(ctx, handler, case_id)
+    await grants.grant_access(ctx, supervisor, case_id, "inspektorat-handler")
+    assert (await open_case(ctx, handler, case_id)).case_number
+    names = {h.username for h in await grants.holders(ctx, supervisor, case_id)}
     assert names == {"inspektorat-handler", "inspektorat-supervisor"}
 
 
@@ -213,9 +209,53 @@ async def test_two_handlers_moving_a_case_at_once_do_not_both_win(
     a = await actor("metro", "inspektorat-handler")
     b = await actor("metro", "inspektorat-supervisor")
     results = await asyncio.gather(
-        transition_case(ctx.db, a, case_id, "acknowledged", "a", {}, now=NOW, today=TODAY),
-        transition_case(ctx.db, b, case_id, "acknowledged", "b", {}, now=NOW, today=TODAY),
+        transition_case(ctx, a, case_id, "acknowledged", "a", {}, now=NOW, today=TODAY),
+        transition_case(ctx, b, case_id, "acknowledged", "b", {}, now=NOW, today=TODAY),
         return_exceptions=True,
     )
     assert sorted(type(r).__name__ for r in results) == ["Case", "Conflict"]
-    assert len((await open_case(ctx.db, a, case_id)).history) == 1
+    assert len((await open_case(ctx, a, case_id)).history) == 1
+
+
+async def test_the_trail_records_the_case_s_life_and_verifies(
+    ctx: IntakeContext, actor: ActorFor
+) -> None:
+    from gratify.audit.chain import verify
+    from gratify.audit.listing import list_entries
+    from gratify.intake.models import Case
+
+    filed, case_id = await _file(ctx, "pringsewu")
+    handler = await actor("pringsewu", "inspektorat-handler")
+    session = await inbox.open_inbox(ctx, "pringsewu", filed.receipt.formatted, NOW)
+    await inbox.send_reporter_message(ctx, session.token, "Ada tambahan.", NOW)
+    await open_case(ctx, handler, case_id, now=NOW)
+    await transition_case(
+        ctx, handler, case_id, "acknowledged", "diterima", {}, now=NOW, today=TODAY
+    )
+    await send_handler_message(ctx, handler, case_id, "Terima kasih.", now=NOW, limit=100)
+    await add_note(ctx, handler, case_id, "Cek CCTV loket.", now=NOW, limit=100)
+    async with ctx.db.reading() as db_session:
+        case = await db_session.get(Case, case_id)
+        assert case is not None
+        page = await list_entries(db_session, case.tenant_id, case_id=case_id, per_page=50)
+        result = await verify(db_session, ctx.keyring.verification_keys, case.tenant_id)
+    entries = list(reversed(page.entries))  # oldest first
+    assert [e.event for e in entries] == [
+        "case.filed",
+        "reporter.inbox.opened",
+        "reporter.message.sent",
+        "case.content.read",
+        "case.transitioned",
+        "case.message.sent",
+        "case.note.written",
+    ]
+    reporter = [e for e in entries if e.actor == "reporter"]
+    assert len(reporter) == 3
+    # A reporter's actions carry the day, never the time (threat model).
+    assert all(e.at.time() == dt.time(0, 0) for e in reporter)
+    assert entries[3].actor == f"user:{handler.user_id}"
+    # Nothing a report or message says is in the trail.
+    text = " ".join(str(e.details) for e in entries)
+    for said in ("Ada tambahan", "Terima kasih", "CCTV", "diterima", "Petugas loket"):
+        assert said not in text
+    assert result.ok, result.problem
