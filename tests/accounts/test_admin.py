@@ -266,7 +266,7 @@ async def test_a_new_password_brings_a_new_key_and_loses_the_cases(
     case_id = await file_case(ctx)
     await file_case(ctx, excluded=(new.username,))
     before = await actor_of(ctx, "metro", new.username, PASSWORD)
-    assert (await open_case(ctx.db, before, case_id)).status == "received"
+    assert (await open_case(ctx, before, case_id)).status == "received"
     token = await sign_in_with(ctx, "metro", new.username, PASSWORD, secret)
     async with ctx.db.reading() as session:
         old_key = (await user_row(session, "metro", new.username)).public_key
@@ -287,9 +287,9 @@ async def test_a_new_password_brings_a_new_key_and_loses_the_cases(
     async with ctx.db.reading() as session:
         assert (await user_row(session, "metro", new.username)).public_key != old_key
     with pytest.raises(NotFound):
-        await open_case(ctx.db, after, case_id)
+        await open_case(ctx, after, case_id)
     with pytest.raises(NotFound):  # the old key opens nothing any more either
-        await open_case(ctx.db, before, case_id)
+        await open_case(ctx, before, case_id)
 
 
 # New authenticator apps ------------------------------------------------------------------
@@ -316,7 +316,7 @@ async def test_a_new_authenticator_secret_stops_the_old_codes(
     # The cases stay theirs: only the second factor changed.
     assert await keys_held(ctx, "metro", new.username) == 1
     actor = await actor_of(ctx, "metro", new.username, PASSWORD)
-    assert (await open_case(ctx.db, actor, case_id)).status == "received"
+    assert (await open_case(ctx, actor, case_id)).status == "received"
 
 
 # Roles -----------------------------------------------------------------------------------
