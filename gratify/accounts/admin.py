@@ -37,6 +37,8 @@ from gratify.accounts.users import (
     create_user,
     private_key_context,
 )
+from gratify.audit.chain import record
+from gratify.audit.events import actor_user
 from gratify.crypto.envelope import generate_recipient_key, recipient_key_id
 from gratify.crypto.kdf import hash_password, seal_under_secret
 from gratify.errors import N_, Forbidden, InvalidInput, NotFound
@@ -225,6 +227,21 @@ def _row(user: User, unit: str | None, unit_name: str | None, cases: int) -> Use
     )
 
 
+async def _audit(
+    ctx: IntakeContext, session: AsyncSession, admin: Actor, event: str, **details: object
+) -> None:
+    """An account event in the admin's tenant's trail, in the action's transaction."""
+    await record(
+        session,
+        keyring=ctx.keyring,
+        tenant_id=admin.tenant_id,
+        event=event,
+        actor=actor_user(admin.user_id),
+        details=details,
+        now=dt.datetime.now(dt.UTC),
+    )
+
+
 async def list_users(session: AsyncSession, admin: Actor) -> list[UserRow]:
     """Every account of the admin's tenant, by username, with how many cases each can read."""
     await _check_admin(session, admin)
@@ -302,6 +319,7 @@ async def add_user(
             raise NotFound()
         user = await create_user(session, ctx.pool, new, ctx.argon2, today or _today(ctx))
         secret = enrol(ctx.keyring.session_secret, user)
+        await _audit(ctx, session, admin, "account.totp.enrolled", user=user.id)
         return Enrolment(user.username, provisioning_uri(user, secret, issuer(tenant.name)))
 
 
@@ -317,6 +335,8 @@ async def set_active(ctx: IntakeContext, admin: Actor, username: str, active: bo
             _not_self(admin, user)
             await end_sessions(session, user.id)
         user.active = active
+        event = "account.enabled" if active else "account.disabled"
+        await _audit(ctx, session, admin, event, user=user.id)
 
 
 async def reset_password(
@@ -350,6 +370,9 @@ async def reset_password(
         user.key_id = recipient_key_id(public)
         user.sealed_private_key = sealed
         await end_sessions(session, user.id)
+        await _audit(
+            ctx, session, admin, "account.password.reset", user=user.id, cases_lost=int(lost or 0)
+        )
     return PasswordReset(username, int(lost or 0))
 
 
@@ -364,6 +387,7 @@ async def reset_totp(ctx: IntakeContext, admin: Actor, username: str) -> Enrolme
         tenant = await _tenant(session, admin.tenant_id)
         secret = enrol(ctx.keyring.session_secret, user)
         await end_sessions(session, user.id)
+        await _audit(ctx, session, admin, "account.totp.enrolled", user=user.id)
         return Enrolment(user.username, provisioning_uri(user, secret, issuer(tenant.name)))
 
 
@@ -382,6 +406,15 @@ async def change_role(
         user = await _target(session, admin, username)
         _not_self(admin, user)
         unit_id = await _unit_id(session, admin.tenant_id, role, unit)
+        await _audit(
+            ctx,
+            session,
+            admin,
+            "account.role.changed",
+            user=user.id,
+            unit=unit,
+            **{"from": user.role, "to": role},
+        )
         user.role, user.unit_id = role, unit_id
         gone = select(Case.id)
         if role in CASE_ROLES:

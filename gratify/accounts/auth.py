@@ -19,6 +19,7 @@ import datetime as dt
 import hashlib
 import math
 import secrets
+from collections.abc import Awaitable
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gratify.accounts.models import SLUG_LENGTH, HandlerSession, Tenant, User
 from gratify.accounts.totp import matching_step, open_secret
 from gratify.accounts.users import unlock_private_key
+from gratify.audit.chain import record
+from gratify.audit.events import ACTOR_SYSTEM, actor_user
 from gratify.crypto.aead import associated_data, seal, unseal
 from gratify.crypto.errors import CryptoError
 from gratify.crypto.kdf import Argon2Params, hash_password, verify_password
@@ -108,9 +111,30 @@ async def _find_user(session: AsyncSession, tenant: str, username: str) -> User 
     return found
 
 
-async def _failed(ctx: IntakeContext, key: str, now: dt.datetime) -> Unauthenticated:
+async def _failed(
+    ctx: IntakeContext,
+    key: str,
+    now: dt.datetime,
+    *,
+    tenant: str,
+    username: str,
+    reason: str,
+) -> Unauthenticated:
+    """Count the failure for the account and put it in the tenant's trail (if the tenant
+    exists: a made-up region has no trail to write to)."""
     async with ctx.db.writing() as session:
         await record_event(session, key, PER_ACCOUNT, now)
+        tenant_id = await session.scalar(select(Tenant.id).where(Tenant.slug == tenant))
+        if tenant_id is not None:
+            await record(
+                session,
+                keyring=ctx.keyring,
+                tenant_id=tenant_id,
+                event="account.login.failed",
+                actor=ACTOR_SYSTEM,
+                details={"username": username[:64], "reason": reason},
+                now=now,
+            )
     return Unauthenticated(WRONG_LOGIN)
 
 
@@ -130,21 +154,29 @@ async def login(
         raise RateLimited(retry_after=wait)
     phc = user.password_hash if user is not None else await _dummy_hash(ctx)
     password_ok = await ctx.pool.run(verify_password, phc, password)
-    if user is None or not password_ok or not user.active:
-        raise await _failed(ctx, key, now)
+
+    def failed(reason: str) -> Awaitable[Unauthenticated]:
+        return _failed(ctx, key, now, tenant=tenant, username=username, reason=reason)
+
+    if user is None:
+        raise await failed("unknown")
+    if not password_ok:
+        raise await failed("password")
+    if not user.active:
+        raise await failed("disabled")
     if user.totp_secret is None:
         raise Unauthenticated(NOT_ENROLLED)
     try:
         secret = open_secret(ctx.keyring.session_secret, user)
     except CryptoError:
-        raise await _failed(ctx, key, now) from None
+        raise await failed("totp") from None
     step = matching_step(secret, totp, now, user.totp_last_step)
     if step is None:
-        raise await _failed(ctx, key, now)
+        raise await failed("totp")
     try:
         private_key = await unlock_private_key(ctx.pool, user, password)
     except CryptoError:
-        raise await _failed(ctx, key, now) from None
+        raise await failed("password") from None
     token = new_token()
     digest = token_digest(ctx.keyring.session_secret, token)
     expires_at = _round_up(now + ABSOLUTE)
@@ -177,8 +209,17 @@ async def login(
                     expires_at=expires_at,
                 )
             )
+            await record(
+                session,
+                keyring=ctx.keyring,
+                tenant_id=user.tenant_id,
+                event="account.login.succeeded",
+                actor=actor_user(user.id),
+                details={"user": user.id},
+                now=now,
+            )
     if claimed is None:
-        raise await _failed(ctx, key, now)
+        raise await failed("totp")
     return HandlerLogin(token, expires_at, user.id)
 
 
