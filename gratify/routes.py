@@ -12,6 +12,7 @@ from starlette.staticfiles import StaticFiles
 
 from gratify.accounts import admin_pages as admin
 from gratify.accounts import views as accounts
+from gratify.audit import api as audit_api
 from gratify.cases import api as cases_api
 from gratify.cases import pages as cases
 from gratify.cases import pages_actions as case_forms
@@ -126,6 +127,8 @@ def routes(settings: Settings) -> list[BaseRoute]:
         Route("/api/v1/receipts/verify", api.verify_receipt, methods=POST,
               name="api_verify_receipt"),                                         # anyone
         Route("/api/v1/openapi.json", openapi.openapi, methods=GET, name="openapi"),  # anyone
+        Route("/api/v1/audit", audit_api.audit_entries, methods=GET,
+              name="api_audit"),                                        # auditor, supervisor
         # The handler JSON API (API.md); every case id answers 404 when not the caller's
         Route("/api/v1/cases", cases_api.cases, methods=GET, name="api_cases"),       # handler
         Route("/api/v1/cases/{case_id}", cases_api.case, methods=GET,

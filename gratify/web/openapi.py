@@ -350,6 +350,28 @@ DOCUMENT: dict[str, Any] = {
                 ],
             )
         },
+        "/api/v1/audit": {
+            "get": {
+                "summary": "The audit trail of the caller's tenant, newest first (auditor, "
+                "supervisor)",
+                "security": _BEARER,
+                "parameters": [
+                    {"name": n, "in": "query", "required": False, "schema": {"type": t}}
+                    for n, t in (
+                        ("case", "string"),
+                        ("event", "string"),
+                        ("page", "integer"),
+                        ("per_page", "integer"),
+                    )
+                ],
+                "responses": {
+                    "200": _json({"type": "object"}),
+                    "401": _error("No session"),
+                    "404": _error("Not for this role"),
+                    "422": _error("Bad query"),
+                },
+            }
+        },
         "/api/v1/openapi.json": {
             "get": {"summary": "This document", "responses": {"200": _json({"type": "object"})}}
         },
