@@ -32,6 +32,7 @@ from gratify.intake.pages_bodies import first, read_urlencoded
 from gratify.intake.service import IntakeContext
 from gratify.settings import Settings
 from gratify.web.bodies import bearer_token, read_json
+from gratify.web.cookies import delete_session_cookie, host_cookie_name, set_session_cookie
 from gratify.web.i18n import gettext
 from gratify.web.templating import render
 
@@ -79,28 +80,15 @@ def _now() -> dt.datetime:
 
 def staff_cookie_name(settings: Settings) -> str:
     """``__Host-staff`` behind TLS (Secure, this host only, Path=/), else ``staff``."""
-    return "__Host-staff" if settings.secure_cookies else "staff"
+    return host_cookie_name("staff", settings)
 
 
 def set_staff_cookie(response: Response, settings: Settings, token: str) -> None:
-    response.set_cookie(
-        staff_cookie_name(settings),
-        token,
-        path="/",
-        secure=settings.secure_cookies,
-        httponly=True,
-        samesite="strict",
-    )
+    set_session_cookie(response, settings, "staff", token)
 
 
 def delete_staff_cookie(response: Response, settings: Settings) -> None:
-    response.delete_cookie(
-        staff_cookie_name(settings),
-        path="/",
-        secure=settings.secure_cookies,
-        httponly=True,
-        samesite="strict",
-    )
+    delete_session_cookie(response, settings, "staff")
 
 
 def staff_token(request: Request) -> str | None:

@@ -25,6 +25,7 @@ from gratify.crypto.errors import CryptoError
 from gratify.crypto.tokens import derive_server_key
 from gratify.intake.service import IntakeContext
 from gratify.settings import Settings
+from gratify.web.cookies import delete_session_cookie, host_cookie_name, set_session_cookie
 
 KIND_BY_SLUG = {"gratifikasi": "gratification", "pengaduan": "whistleblowing", "calo": "broker"}
 SLUG_BY_KIND = {kind: slug for slug, kind in KIND_BY_SLUG.items()}
@@ -59,7 +60,7 @@ def is_htmx(request: Request) -> bool:
 
 def inbox_cookie_name(settings: Settings) -> str:
     """``__Host-inbox`` behind TLS (Secure, this host only, Path=/), else ``inbox``."""
-    return "__Host-inbox" if settings.secure_cookies else "inbox"
+    return host_cookie_name("inbox", settings)
 
 
 def flash_cookie_name(settings: Settings) -> str:
@@ -69,26 +70,13 @@ def flash_cookie_name(settings: Settings) -> str:
 
 
 def set_inbox_cookie(response: Response, settings: Settings, token: str) -> None:
-    # A session cookie (no Max-Age): it goes when the browser closes; the server ends the
-    # session anyway after 30 idle minutes or 4 hours.
-    response.set_cookie(
-        inbox_cookie_name(settings),
-        token,
-        path="/",
-        secure=settings.secure_cookies,
-        httponly=True,
-        samesite="strict",
-    )
+    # A session cookie: it goes when the browser closes; the server ends the session anyway
+    # after 30 idle minutes or 4 hours.
+    set_session_cookie(response, settings, "inbox", token)
 
 
 def delete_inbox_cookie(response: Response, settings: Settings) -> None:
-    response.delete_cookie(
-        inbox_cookie_name(settings),
-        path="/",
-        secure=settings.secure_cookies,
-        httponly=True,
-        samesite="strict",
-    )
+    delete_session_cookie(response, settings, "inbox")
 
 
 def check_cookie_name(settings: Settings) -> str:
