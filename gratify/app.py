@@ -23,6 +23,7 @@ from gratify.web.errors import InternalErrorMiddleware, exception_handlers
 from gratify.web.headers import SecurityHeadersMiddleware
 from gratify.web.i18n import LanguageMiddleware
 from gratify.web.templating import Templates
+from gratify.web.timing import ServerTimingMiddleware
 
 
 async def _tenant_slugs(db: Database) -> list[str]:
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         # Outermost first: headers wrap every answer, even the 500 page, which is
         # rendered after the language is chosen.
         middleware=[
+            Middleware(ServerTimingMiddleware),
             Middleware(SecurityHeadersMiddleware, settings=settings),
             Middleware(LanguageMiddleware, settings=settings),
             Middleware(InternalErrorMiddleware),
