@@ -6,13 +6,17 @@ Metadata only (nothing is decrypted to list cases), paged in the database over t
 Two statements a page, shaped for a unit of tens of thousands of cases (bench/inbox.py):
 
 * the counts per status, from which the page's total follows (the total is the count of
-  the chosen status, or the sum of all counts: both use the same conditions);
-* the page itself, narrow (the metadata it shows, not the sealed columns).
+  the chosen status, or the sum of all counts: both use the same conditions). The access
+  rule of `access.visible_to` (a key wrapped to the user, no exclusion) is tested here
+  against the user's own keys, ``case_keys (user_id, case_id)``, read once as a set,
+  instead of one look-up per case in the index of every case's keys;
+* the page: its ids from the unit's index in order, each checked with `visible_to`
+  until the page is full, then only those rows read, narrow (the metadata it shows,
+  not the sealed columns).
 
-Both read only indexes: the unit's indexes carry every column a filter tests, and the
-access rule of `access.visible_to` (a key wrapped to the user, no exclusion) is tested
-against the user's own keys, ``case_keys (user_id, case_id)``, as one set joined with the
-unit's cases, instead of one lookup per case in an index of every case's keys.
+The unit's indexes carry every column a filter tests, so neither statement reads the
+table for the cases it skips. The counts still match every case of the unit against
+the user's keys: about 1 µs a case (bench/RESULTS.md, "Inbox at 1,000,000 cases").
 """
 
 from __future__ import annotations
