@@ -216,6 +216,7 @@ def server(settings: Settings) -> Iterator[str]:
         **os.environ,
         "GRATIFY_DATABASE_URL": settings.database_url,
         "GRATIFY_LOG_LEVEL": "WARNING",
+        "GRATIFY_SERVER_TIMING": "true",
     }
     process = subprocess.Popen(
         [

@@ -64,7 +64,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         # Outermost first: headers wrap every answer, even the 500 page, which is
         # rendered after the language is chosen.
         middleware=[
-            Middleware(ServerTimingMiddleware),
+            *([Middleware(ServerTimingMiddleware)] if settings.server_timing else []),
             Middleware(SecurityHeadersMiddleware, settings=settings),
             Middleware(LanguageMiddleware, settings=settings),
             Middleware(InternalErrorMiddleware),

@@ -96,6 +96,11 @@ class Settings:
     )
     max_attachments: int = setting(10, "Most attachments accepted with one report or message.")
     max_text_chars: int = setting(20_000, "Longest free-text answer accepted, in characters.")
+    server_timing: bool = setting(
+        False,
+        "Add `Server-Timing: app;dur=<ms>` to every answer (for benchmarks). Off by default: "
+        "exact server times make timing attacks easier.",
+    )
     forms_dir: Path | None = setting(
         None,
         "Folder of per-tenant report forms, `<tenant>.toml` in the format of "
