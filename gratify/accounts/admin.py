@@ -19,7 +19,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-import zoneinfo
 from typing import Protocol
 
 from sqlalchemy import ScalarSelect, delete, exists, func, select, update
@@ -206,10 +205,6 @@ async def _tenant(session: AsyncSession, tenant_id: int) -> Tenant:
     return tenant
 
 
-def _today(ctx: IntakeContext) -> dt.date:
-    return dt.datetime.now(zoneinfo.ZoneInfo(ctx.timezone)).date()
-
-
 # Reading ---------------------------------------------------------------------------------
 
 
@@ -317,7 +312,7 @@ async def add_user(
         tenant = await _tenant(session, admin.tenant_id)
         if new.tenant != tenant.slug:
             raise NotFound()
-        user = await create_user(session, ctx.pool, new, ctx.argon2, today or _today(ctx))
+        user = await create_user(session, ctx.pool, new, ctx.argon2, today or ctx.today())
         secret = enrol(ctx.keyring.session_secret, user)
         await _audit(ctx, session, admin, "account.totp.enrolled", user=user.id)
         return Enrolment(user.username, provisioning_uri(user, secret, issuer(tenant.name)))

@@ -14,18 +14,10 @@ from gratify.accounts.views import current_handler
 from gratify.audit.listing import list_entries
 from gratify.errors import N_, InvalidInput, NotFound
 from gratify.intake.service import IntakeContext
+from gratify.web.bodies import query_int
 
 READERS = frozenset({"auditor", "supervisor"})
 MAX_PER_PAGE = 200
-
-
-def _positive(request: Request, name: str, default: int, ceiling: int) -> int:
-    raw = request.query_params.get(name)
-    if raw is None:
-        return default
-    if not raw.isdigit() or not 0 < int(raw) <= ceiling:
-        raise InvalidInput(fields={name: N_("Please give a whole number.")})
-    return int(raw)
 
 
 async def audit_entries(request: Request) -> Response:
@@ -44,8 +36,8 @@ async def audit_entries(request: Request) -> Response:
             reader.tenant_id,
             case_id=case,
             event=event,
-            page=_positive(request, "page", 1, 1_000_000),
-            per_page=_positive(request, "per_page", 50, MAX_PER_PAGE),
+            page=query_int(request, "page", 1),
+            per_page=query_int(request, "per_page", 50, MAX_PER_PAGE),
         )
     return JSONResponse(
         {

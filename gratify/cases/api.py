@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from typing import Any
 
 from starlette.requests import Request
@@ -21,9 +20,8 @@ from gratify.cases.service import (
     transition_case,
 )
 from gratify.errors import N_, BadRequest, InvalidInput
-from gratify.intake.attachments import AttachmentMeta
 from gratify.intake.service import IntakeContext
-from gratify.web.bodies import read_json
+from gratify.web.bodies import query_int, read_json
 
 
 def _ctx(request: Request) -> IntakeContext:
@@ -33,19 +31,6 @@ def _ctx(request: Request) -> IntakeContext:
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def _today(request: Request) -> dt.date:
-    return _now().astimezone(zoneinfo.ZoneInfo(request.app.state.settings.timezone)).date()
-
-
-def _int(request: Request, name: str, default: int) -> int:
-    raw = request.query_params.get(name)
-    if raw is None:
-        return default
-    if not raw.isdigit() or not 0 < int(raw) <= 1_000_000:
-        raise InvalidInput(fields={name: N_("Please give a whole number.")})
-    return int(raw)
 
 
 def inbox_filter(request: Request) -> InboxFilter:
@@ -63,8 +48,8 @@ def inbox_filter(request: Request) -> InboxFilter:
         agency=q.get("agency") or None,
         overdue=None if not overdue else overdue == "true",
         sort=sort,
-        page=_int(request, "page", 1),
-        per_page=_int(request, "per_page", 25),
+        page=query_int(request, "page", 1),
+        per_page=query_int(request, "per_page", 25),
     )
 
 
@@ -73,7 +58,7 @@ async def cases(request: Request) -> Response:
     handler = await current_handler(request)
     ctx = _ctx(request)
     async with ctx.db.reading() as session:
-        page = await list_cases(session, handler, inbox_filter(request), _today(request))
+        page = await list_cases(session, handler, inbox_filter(request), _ctx(request).today())
     return JSONResponse(
         {
             "items": [
@@ -98,16 +83,6 @@ async def cases(request: Request) -> Response:
     )
 
 
-def _attachment(meta: AttachmentMeta) -> dict[str, Any]:
-    return {
-        "id": meta.id,
-        "filename": meta.filename,
-        "content_type": meta.content_type,
-        "size": meta.size,
-        "metadata_removed": meta.cleaned,
-    }
-
-
 def case_json(view: CaseView) -> dict[str, Any]:
     """A decrypted case as the API gives it."""
     return {
@@ -128,7 +103,7 @@ def case_json(view: CaseView) -> dict[str, Any]:
         "concerns_inspectorate": view.concerns_inspectorate,
         "answers": view.answers,
         "excluded_handlers": view.excluded_handlers,
-        "attachments": [_attachment(a) for a in view.attachments],
+        "attachments": [a.as_api() for a in view.attachments],
         "messages": [{"from": m.sender, "body": m.body, "at": m.at} for m in view.messages],
         "notes": [{"author": n.author, "body": n.body, "at": n.at} for n in view.notes],
         "history": [
@@ -175,7 +150,7 @@ async def transition(request: Request) -> Response:
         body.get("reason"),
         body,
         now=_now(),
-        today=_today(request),
+        today=_ctx(request).today(),
     )
     return JSONResponse(
         {

@@ -23,7 +23,7 @@ from gratify.errors import N_
 from gratify.intake.pages_bodies import read_urlencoded
 from gratify.intake.pages_forms import format_moment
 from gratify.intake.pages_inbox import KIND_NAMES
-from gratify.intake.pages_support import app_settings, utc_now
+from gratify.intake.pages_support import app_settings, intake_context, utc_now
 from gratify.intake.service import IntakeContext
 from gratify.rules.workflow import Workflows, load_workflows
 from gratify.web.formatting import format_number
@@ -38,8 +38,7 @@ DEFAULT_PER_PAGE = InboxFilter().per_page
 
 def today(request: Request) -> dt.date:
     """Today in the installation's time zone: deadlines are days there."""
-    zone = zoneinfo.ZoneInfo(app_settings(request).timezone)
-    return utc_now().astimezone(zone).date()
+    return intake_context(request).today(utc_now())
 
 
 def case_path(case_id: str, section: str | None = None) -> str:

@@ -14,7 +14,6 @@ from gratify.errors import N_, BadRequest, NotFound
 from gratify.intake.acknowledgement import verify_acknowledgement
 from gratify.intake.attachments import (
     AttachmentLimits,
-    AttachmentMeta,
     UploadTarget,
     discard_pending,
     parse_multipart,
@@ -142,16 +141,6 @@ async def end_inbox_session(request: Request) -> Response:
     return Response(status_code=204)
 
 
-def _attachment(meta: AttachmentMeta) -> dict[str, Any]:
-    return {
-        "id": meta.id,
-        "filename": meta.filename,
-        "content_type": meta.content_type,
-        "size": meta.size,
-        "metadata_removed": meta.cleaned,
-    }
-
-
 def inbox_json(view: InboxView) -> dict[str, Any]:
     """The inbox as API.md lists it."""
     body: dict[str, Any] = {
@@ -162,7 +151,7 @@ def inbox_json(view: InboxView) -> dict[str, Any]:
         "status": view.status,
         "received_on": view.received_on.isoformat(),
         "answers": view.answers,
-        "attachments": [_attachment(a) for a in view.attachments],
+        "attachments": [a.as_api() for a in view.attachments],
         "messages": [{"from": m.sender, "body": m.body, "at": m.at} for m in view.messages],
     }
     if view.acknowledgement is not None:

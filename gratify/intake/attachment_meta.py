@@ -82,6 +82,16 @@ class AttachmentMeta:
     size: int
     cleaned: bool
 
+    def as_api(self) -> dict[str, object]:
+        """The file as the reporter's and the handlers' APIs list it."""
+        return {
+            "id": self.id,
+            "filename": self.filename,
+            "content_type": self.content_type,
+            "size": self.size,
+            "metadata_removed": self.cleaned,
+        }
+
 
 def attachment_context(case_id: str, attachment_id: str) -> bytes:
     """The associated data of an attachment's sealed bytes."""

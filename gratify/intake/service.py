@@ -131,6 +131,11 @@ class IntakeContext:
             tenant_forms=tenant_forms or {},
         )
 
+    def today(self, now: dt.datetime | None = None) -> dt.date:
+        """The date in the tenants' time zone: deadlines and received dates are days there."""
+        moment = now or dt.datetime.now(dt.UTC)
+        return moment.astimezone(zoneinfo.ZoneInfo(self.timezone)).date()
+
     def forms_for(self, tenant: str) -> Forms:
         """The forms a tenant's reporters fill in."""
         return self.tenant_forms.get(tenant, self.forms)
@@ -164,10 +169,6 @@ def parse_draft(body: object) -> ReportDraft:
     assert isinstance(agency, str)
     assert isinstance(answers, dict)
     return ReportDraft(kind, agency, answers, tuple(excluded))
-
-
-def _today(timezone: str, now: dt.datetime) -> dt.date:
-    return now.astimezone(zoneinfo.ZoneInfo(timezone)).date()
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -229,7 +230,7 @@ async def file_report(
     under that identity first. Raises `NotFound` (tenant) or `InvalidInput` (with fields).
     """
     identity = identity or CaseIdentity.new()
-    today = _today(ctx.timezone, now)
+    today = ctx.today(now)
     checked = await _check(ctx, tenant_slug, draft, today)
     tenant = checked.tenant
     concerns = bool(checked.answers.get("concerns_inspectorate", False))

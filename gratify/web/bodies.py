@@ -1,4 +1,4 @@
-"""Reading request bodies within limits, and bearer tokens: before any parsing happens."""
+"""Reading what a request carries: bodies within limits, query numbers, bearer tokens."""
 
 from __future__ import annotations
 
@@ -7,7 +7,14 @@ from typing import Any
 
 from starlette.requests import Request
 
-from gratify.errors import N_, BadRequest, TooLarge, Unauthenticated, UnsupportedMediaType
+from gratify.errors import (
+    N_,
+    BadRequest,
+    InvalidInput,
+    TooLarge,
+    Unauthenticated,
+    UnsupportedMediaType,
+)
 
 MAX_JSON_BYTES = 256 * 1024
 
@@ -29,6 +36,17 @@ async def read_json(request: Request, limit: int = MAX_JSON_BYTES) -> Any:
         return json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise BadRequest(N_("The request is not valid JSON.")) from None
+
+
+def query_int(request: Request, name: str, default: int, ceiling: int = 1_000_000) -> int:
+    """A whole number from 1 to `ceiling` in the query string, or `default` if absent;
+    anything else is `InvalidInput` naming the parameter (422)."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or not 0 < int(raw) <= ceiling:
+        raise InvalidInput(fields={name: N_("Please give a whole number.")})
+    return int(raw)
 
 
 def bearer_token(request: Request) -> str:
