@@ -137,7 +137,12 @@ CASE_COLUMNS = (
     "kpk_outcome",
     "closing_reason",
 )
-KEY_COLUMNS = ("case_id", "user_id", "tenant_key_id", "wrapped")
+# With the case's inbox columns, which the database would otherwise copy row by row
+# (the trigger of migration 0008 runs only for a key row that lacks them).
+KEY_COLUMNS = (
+    "case_id", "user_id", "tenant_key_id", "wrapped",
+    "unit_id", "status", "received_on", "kind", "agency_id", "due_on",
+)  # fmt: skip
 TRANSITION_COLUMNS = ("case_id", "from_status", "to_status", "actor_id", "on", "sealed")
 MESSAGE_COLUMNS = ("case_id", "sender", "author_id", "sealed")
 TABLES = (
@@ -602,10 +607,19 @@ def seal_batch(plans: Sequence[Plan]) -> Rows:
                 plan.closing_reason,
             )
         )
+        inbox = (
+            plan.unit_id,
+            plan.status,
+            _day(plan.received_on, w.sqlite),
+            plan.kind,
+            plan.agency_id,
+            _day(plan.due_on, w.sqlite),
+        )
         for user_id, public in w.recipients[plan.unit_id]:
-            rows["case_keys"].append((case_id, user_id, None, _wrap(dek, public, case_id)))
+            rows["case_keys"].append((case_id, user_id, None, _wrap(dek, public, case_id), *inbox))
         escrow_id, escrow_public = w.escrow[plan.tenant_id]
-        rows["case_keys"].append((case_id, None, escrow_id, _wrap(dek, escrow_public, case_id)))
+        escrow_wrap = _wrap(dek, escrow_public, case_id)
+        rows["case_keys"].append((case_id, None, escrow_id, escrow_wrap, *inbox))
         if plan.unit_id == w.history_unit:
             _history(w, plan, case_id, dek, rows)
     return rows

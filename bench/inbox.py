@@ -363,7 +363,7 @@ async def breakdown(settings: Settings, repeat: int) -> dict[str, tuple[float, f
     @event.listens_for(db.engine.sync_engine, "after_cursor_execute")
     def after(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         elapsed = (time.perf_counter() - started.pop()) * 1000
-        if statement.startswith("SELECT cases.status, count(*)"):
+        if statement.startswith("SELECT case_keys.status, count(*)"):
             spent["counts"].append(elapsed)
         elif statement.startswith("SELECT cases.id, cases.case_number"):
             spent["page"].append(elapsed)

@@ -1,22 +1,21 @@
 """A handler's inbox: the cases of their unit they may see, filtered, sorted, paged.
 
-Metadata only (nothing is decrypted to list cases), paged in the database over the
-``(unit_id, [status,] received_on, id, ...)`` indexes, never by loading all cases.
+Metadata only (nothing is decrypted to list cases), paged in the database, never by
+loading all cases.
 
-Two statements a page, shaped for a unit of tens of thousands of cases (bench/inbox.py):
+A handler's inbox is their own key rows: each ``case_keys`` row carries a copy of its
+case's inbox columns (kept by the database, `gratify.intake.models.CaseKey`), so the
+right to see a case (a key wrapped to the user) and the columns the inbox filters and
+sorts on are in one index, ``(user_id, unit_id, received_on | status | due_on, ...)``.
+Two statements a page, each one range of that index (bench/inbox.py):
 
 * the counts per status, from which the page's total follows (the total is the count of
-  the chosen status, or the sum of all counts: both use the same conditions). The access
-  rule of `access.visible_to` (a key wrapped to the user, no exclusion) is tested here
-  against the user's own keys, ``case_keys (user_id, case_id)``, read once as a set,
-  instead of one look-up per case in the index of every case's keys;
-* the page: its ids from the unit's index in order, each checked with `visible_to`
-  until the page is full, then only those rows read, narrow (the metadata it shows,
-  not the sealed columns).
+  the chosen status, or the sum of all counts: both use the same conditions);
+* the page: its ids from the index in order, then only those rows of ``cases`` read,
+  narrow (the metadata it shows, not the sealed columns).
 
-The unit's indexes carry every column a filter tests, so neither statement reads the
-table for the cases it skips. The counts still match every case of the unit against
-the user's keys: about 1 µs a case (bench/RESULTS.md, "Inbox at 1,000,000 cases").
+The unit is a condition, not implied by the key: a handler moved to another unit keeps
+their keys but sees the new unit's inbox.
 """
 
 from __future__ import annotations
@@ -28,7 +27,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gratify.accounts.models import Agency, User
-from gratify.cases.access import CaseActor, visible_to
+from gratify.cases.access import CaseActor
 from gratify.intake.models import Case, CaseExclusion, CaseKey
 
 MAX_PER_PAGE = 100
@@ -72,29 +71,33 @@ class CasePage:
         return max(1, -(-self.total // self.per_page))
 
 
-def _visible_set(user_id: int) -> list[ColumnElement[bool]]:
-    """`visible_to` for counting a whole inbox: the user's keys and exclusions each read
-    once, as a set (``case_keys (user_id, case_id)``), rather than looked up case by case
-    in the index of every case's keys, which costs a random read per case."""
-    keys = select(CaseKey.case_id).where(CaseKey.user_id == user_id)
-    # ``case_exclusions.case_id`` is part of its primary key, never NULL: NOT IN is safe.
-    excluded = select(CaseExclusion.case_id).where(CaseExclusion.user_id == user_id)
-    return [Case.id.in_(keys), Case.id.not_in(excluded)]
+def _conditions(
+    f: InboxFilter, actor: CaseActor, unit_id: int, today: dt.date
+) -> list[ColumnElement[bool]]:
+    """The inbox's filters but the status, on the user's own key rows.
 
-
-def _conditions(f: InboxFilter, unit_id: int, today: dt.date) -> list[ColumnElement[bool]]:
-    """The inbox's filters but the status and the access rule."""
-    conditions: list[ColumnElement[bool]] = [Case.unit_id == unit_id]
+    The access rule of `access.visible_to`: a key wrapped to the user (these rows), and
+    no exclusion, read once as a set (``case_exclusions.case_id`` is part of its primary
+    key, never NULL: NOT IN is safe).
+    """
+    excluded = select(CaseExclusion.case_id).where(CaseExclusion.user_id == actor.user_id)
+    conditions: list[ColumnElement[bool]] = [
+        CaseKey.user_id == actor.user_id,
+        CaseKey.unit_id == unit_id,
+        CaseKey.case_id.not_in(excluded),
+    ]
     if f.kind:
-        conditions.append(Case.kind == f.kind)
+        conditions.append(CaseKey.kind == f.kind)
     if f.agency:
         conditions.append(
-            Case.agency_id.in_(select(Agency.id).where(Agency.slug == f.agency).scalar_subquery())
+            CaseKey.agency_id.in_(
+                select(Agency.id).where(Agency.slug == f.agency).scalar_subquery()
+            )
         )
     if f.overdue is True:
-        conditions += [Case.due_on.is_not(None), Case.due_on < today]
+        conditions += [CaseKey.due_on.is_not(None), CaseKey.due_on < today]
     elif f.overdue is False:
-        conditions.append((Case.due_on.is_(None)) | (Case.due_on >= today))
+        conditions.append((CaseKey.due_on.is_(None)) | (CaseKey.due_on >= today))
     return conditions
 
 
@@ -106,31 +109,35 @@ async def list_cases(
         return CasePage([], 0, {}, 1, f.per_page)
     per_page = min(max(f.per_page, 1), MAX_PER_PAGE)
     page = max(f.page, 1)
-    base = _conditions(f, actor.unit_id, today)
-    filtered = [*base, Case.status == f.status] if f.status else base
+    base = _conditions(f, actor, actor.unit_id, today)
+    filtered = [*base, CaseKey.status == f.status] if f.status else base
     counts = {
         status: count
         for status, count in await session.execute(
-            select(Case.status, func.count())
-            .where(*base, *_visible_set(actor.user_id))
-            .group_by(Case.status)
+            select(CaseKey.status, func.count()).where(*base).group_by(CaseKey.status)
         )
+        if status is not None
     }
     # The same conditions as the counts, with the status: no need to count again.
     total = counts.get(f.status, 0) if f.status else sum(counts.values())
     order = (
-        [Case.due_on.asc().nulls_last(), Case.id]
+        [CaseKey.due_on.asc().nulls_last(), CaseKey.case_id]
         if f.sort == "due"
-        else [Case.received_on.desc(), Case.id.desc()]
+        else [CaseKey.received_on.desc(), CaseKey.case_id.desc()]
     )
-    # The page's ids first, from the indexes alone; then only those rows are read.
+    # The page's ids first, from the user's inbox index alone; then only those rows.
     page_ids = (
-        select(Case.id)
-        .where(*filtered, visible_to(actor.user_id))
+        select(CaseKey.case_id)
+        .where(*filtered)
         .order_by(*order)
         .offset((page - 1) * per_page)
         .limit(per_page)
         .subquery()
+    )
+    case_order = (
+        [Case.due_on.asc().nulls_last(), Case.id]
+        if f.sort == "due"
+        else [Case.received_on.desc(), Case.id.desc()]
     )
     query = (
         select(
@@ -143,10 +150,10 @@ async def list_cases(
             Agency.slug,
             User.username,
         )
-        .join(page_ids, page_ids.c.id == Case.id)
+        .join(page_ids, page_ids.c.case_id == Case.id)
         .outerjoin(Agency, Agency.id == Case.agency_id)
         .outerjoin(User, User.id == Case.assigned_to)
-        .order_by(*order)
+        .order_by(*case_order)
     )
     items = [
         CaseSummary(

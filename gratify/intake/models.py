@@ -85,7 +85,13 @@ class Case(Base):
 
 
 class CaseKey(Base):
-    """The case's data key wrapped (HPKE) to one handler or to the tenant's escrow key."""
+    """The case's data key wrapped (HPKE) to one handler or to the tenant's escrow key.
+
+    Each row also carries a copy of its case's inbox columns (unit, status, received and
+    due dates, kind, agency), so a handler's inbox is one range of their own keys
+    (`gratify.cases.listing`). The database keeps the copy (triggers of migration 0008):
+    a new key row takes the case's columns, a change to a case goes to all its rows.
+    """
 
     __tablename__ = "case_keys"
     __table_args__ = (
@@ -93,6 +99,17 @@ class CaseKey(Base):
         UniqueConstraint("case_id", "tenant_key_id"),
         # A user's cases as one ordered set: the inbox counts its cases against it.
         Index("ix_case_keys_user_case", "user_id", "case_id"),
+        # A handler's inbox: counts and pages by received date, status or due date.
+        Index(
+            "ix_case_keys_inbox_received",
+            *("user_id", "unit_id", "received_on", "case_id"),
+            *("status", "kind", "agency_id", "due_on"),
+        ),
+        Index(
+            "ix_case_keys_inbox_status",
+            *("user_id", "unit_id", "status", "received_on", "case_id"),
+        ),
+        Index("ix_case_keys_inbox_due", "user_id", "unit_id", "due_on", "case_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -104,6 +121,13 @@ class CaseKey(Base):
         ForeignKey("tenant_keys.id", ondelete="RESTRICT")
     )
     wrapped: Mapped[bytes] = mapped_column(LargeBinary)
+    # The case's inbox columns, copied by the database (never written by the app).
+    unit_id: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str | None] = mapped_column(String(32))
+    received_on: Mapped[dt.date | None] = mapped_column(Date)
+    kind: Mapped[str | None] = mapped_column(String(32))
+    agency_id: Mapped[int | None] = mapped_column(Integer)
+    due_on: Mapped[dt.date | None] = mapped_column(Date)
 
 
 class CaseExclusion(Base):
