@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
@@ -11,6 +12,8 @@ from starlette.middleware import Middleware
 
 from gratify.accounts.keys import Keyring
 from gratify.accounts.service import list_tenants
+from gratify.audit.daily import CHECK_EVERY, sign_due_checkpoints
+from gratify.background import Job, running_jobs
 from gratify.crypto.pool import CryptoPool
 from gratify.db.engine import Database
 from gratify.intake.attachments import purge_abandoned
@@ -24,6 +27,17 @@ from gratify.web.headers import SecurityHeadersMiddleware
 from gratify.web.i18n import LanguageMiddleware
 from gratify.web.templating import Templates
 from gratify.web.timing import ServerTimingMiddleware
+
+# Pending uploads live for an hour (intake/attachments.py); swept a few times an hour.
+PURGE_EVERY = dt.timedelta(minutes=15)
+
+
+def background_jobs(db: Database, keys: Keyring) -> list[Job]:
+    """What every worker does on a clock (`gratify.background`)."""
+    return [
+        Job("audit checkpoints", CHECK_EVERY, functools.partial(sign_due_checkpoints, db, keys)),
+        Job("abandoned uploads", PURGE_EVERY, functools.partial(purge_abandoned, db)),
+    ]
 
 
 async def _tenant_slugs(db: Database) -> list[str]:
@@ -53,8 +67,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         )
         # Uploads a crashed worker left pending are removed at start (and periodically later).
         await purge_abandoned(db, dt.datetime.now(dt.UTC))
+        app.state.jobs = background_jobs(db, keys)
         try:
-            yield
+            async with running_jobs(app.state.jobs):
+                yield
         finally:
             pool.close()
             await db.dispose()

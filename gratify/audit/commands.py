@@ -72,10 +72,11 @@ def add_commands(
 
     checkpoint_p = audit_sub.add_parser(
         "checkpoint",
-        help="sign a checkpoint of each tenant's newest entry (run daily, e.g. from cron)",
+        help="sign a checkpoint of each tenant's newest entry now",
         description="Sign a checkpoint of the newest entry of every tenant (or one) that "
-        "has entries since its last checkpoint. `record` signs one every 100 entries; run "
-        "this at least daily so quiet tenants are covered too.",
+        "has entries since its last checkpoint. `record` signs one every 100 entries and "
+        "the app signs quiet tenants' entries within a day; run this before an export or "
+        "a backup, or from cron where the app is not always running.",
     )
     common(checkpoint_p)
     checkpoint_p.add_argument("--tenant", help="only this tenant (its slug)")
