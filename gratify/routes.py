@@ -13,6 +13,7 @@ from starlette.staticfiles import StaticFiles
 from gratify.accounts import admin_pages as admin
 from gratify.accounts import views as accounts
 from gratify.audit import api as audit_api
+from gratify.audit import pages as audit_pages
 from gratify.cases import api as cases_api
 from gratify.cases import pages as cases
 from gratify.cases import pages_actions as case_forms
@@ -110,6 +111,9 @@ def routes(settings: Settings) -> list[BaseRoute]:
               name="case_conflict"),                                                 # handler
         Route("/kasus/{case_id}/lampiran/{attachment_id}", case_pages.attachment,
               methods=GET, name="case_attachment"),                                  # handler
+        # The region's audit trail (templates/audit/); anyone else signed in: 404
+        Route("/jejak-audit", audit_pages.trail_page, methods=GET,
+              name="audit_trail"),                                      # auditor, supervisor
         Mount("/static",   StaticFiles(directory=STATIC_DIR),   name="static"),           # anyone
         # The reporter's JSON API (API.md)
         Route("/api/v1/tenants", api.tenants, methods=GET, name="api_tenants"),        # anyone

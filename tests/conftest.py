@@ -283,7 +283,8 @@ async def installation(
     """A whole installation (keys, demo tenants, handlers) on each engine, for HTTP tests.
 
     Shared by the session: tests add reports but must not rely on counting all of them.
-    Each unit of each tenant gets a handler ``<unit>-handler`` and a supervisor.
+    Each unit of each tenant gets a handler ``<unit>-handler`` and a supervisor; each tenant
+    an ``admin`` and an ``auditor``.
     """
     data_dir = tmp_path_factory.mktemp(f"installation-{backend}") / "data"
     fast = FAST_TEST_PARAMS
@@ -371,8 +372,9 @@ async def sign_in_page(
 
 
 async def add_demo_staff(settings: Settings) -> None:
-    """A handler and a supervisor in every unit of every demo tenant, each enrolled in TOTP
-    with `demo_totp_secret` (codes: `fresh_totp_code`)."""
+    """A handler and a supervisor in every unit of every demo tenant, and an ``admin`` and an
+    ``auditor`` of no unit in each tenant, each enrolled in TOTP with `demo_totp_secret`
+    (codes: `fresh_totp_code`)."""
     import datetime as dt
 
     from gratify.accounts.keys import Keyring
@@ -407,19 +409,20 @@ async def add_demo_staff(settings: Settings) -> None:
                             user,
                             demo_totp_secret(tenant.slug, username),
                         )
-                admin = await create_user(
-                    session,
-                    pool,
-                    NewUser(
-                        tenant=tenant.slug,
-                        username="admin",
-                        role="admin",
-                        password=HANDLER_PASSWORD,
-                    ),
-                    FAST_TEST_PARAMS,
-                    dt.date.today(),
-                )
-                enrol(keyring.session_secret, admin, demo_totp_secret(tenant.slug, "admin"))
+                for role in ("admin", "auditor"):
+                    unitless = await create_user(
+                        session,
+                        pool,
+                        NewUser(
+                            tenant=tenant.slug,
+                            username=role,
+                            role=role,
+                            password=HANDLER_PASSWORD,
+                        ),
+                        FAST_TEST_PARAMS,
+                        dt.date.today(),
+                    )
+                    enrol(keyring.session_secret, unitless, demo_totp_secret(tenant.slug, role))
     finally:
         pool.close()
         await db.dispose()

@@ -12,6 +12,8 @@ import dataclasses
 import re
 from collections.abc import Mapping
 
+from gratify.errors import N_
+
 __all__ = [
     "ACTOR_OPERATOR",
     "ACTOR_REPORTER",
@@ -39,7 +41,7 @@ class AuditEventError(ValueError):
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Event:
-    """One kind of audit entry."""
+    """One kind of audit entry; `meaning` is a msgid (English, translated when shown)."""
 
     name: str
     meaning: str
@@ -53,95 +55,95 @@ def _events(*events: Event) -> dict[str, Event]:
 
 CATALOGUE: dict[str, Event] = _events(
     # Cases
-    Event("case.filed", "A report was submitted and became a case.", ("kind", "unit"), True),
+    Event("case.filed", N_("A report was submitted and became a case."), ("kind", "unit"), True),
     Event(
         "case.content.read",
-        "Someone decrypted and saw the case's content (answers, identity, messages, notes).",
+        N_("Someone decrypted and saw the case's content (answers, identity, messages, notes)."),
         ("part",),
         True,
     ),
     Event(
         "case.attachment.downloaded",
-        "Someone decrypted and downloaded one attachment of the case.",
+        N_("Someone decrypted and downloaded one attachment of the case."),
         ("attachment",),
         True,
     ),
     Event(
         "case.transitioned",
-        "The case moved from one status to another.",
+        N_("The case moved from one status to another."),
         ("from", "to", "reason"),
         True,
     ),
     Event(
         "case.assigned",
-        "The case was routed or assigned to a unit or a handler.",
+        N_("The case was routed or assigned to a unit or a handler."),
         ("unit", "user"),
         True,
     ),
     Event(
         "case.access.granted",
-        "A person was given the key to read the case.",
+        N_("A person was given the key to read the case."),
         ("user", "reason"),
         True,
     ),
     Event(
         "case.access.revoked",
-        "A person's key to the case was taken away.",
+        N_("A person's key to the case was taken away."),
         ("user", "reason"),
         True,
     ),
     Event(
         "case.conflict.declared",
-        "A handler declared a conflict of interest and stepped away from the case.",
+        N_("A handler declared a conflict of interest and stepped away from the case."),
         ("user",),
         True,
     ),
     Event(
         "case.message.sent",
-        "A handler sent a message to the reporter.",
+        N_("A handler sent a message to the reporter."),
         ("message",),
         True,
     ),
-    Event("case.note.written", "A handler wrote an internal note.", ("note",), True),
-    Event("case.exported", "Someone exported the case.", ("format",), True),
+    Event("case.note.written", N_("A handler wrote an internal note."), ("note",), True),
+    Event("case.exported", N_("Someone exported the case."), ("format",), True),
     Event(
         "case.recovered",
-        "The case's key was re-granted with the tenant's escrow key.",
+        N_("The case's key was re-granted with the tenant's escrow key."),
         ("keys_granted",),
         True,
     ),
     # Accounts
-    Event("account.login.succeeded", "A staff member signed in.", ("user",)),
+    Event("account.login.succeeded", N_("A staff member signed in."), ("user",)),
     Event(
         "account.login.failed",
-        "A sign-in was refused (wrong password or code, unknown or disabled account).",
+        N_("A sign-in was refused (wrong password or code, unknown or disabled account)."),
         ("username", "reason"),
     ),
-    Event("account.totp.enrolled", "A new authenticator app was enrolled.", ("user",)),
+    Event("account.totp.enrolled", N_("A new authenticator app was enrolled."), ("user",)),
     Event(
         "account.password.reset",
-        "A staff member's password was reset; cases only they could read are re-granted.",
+        N_("A staff member's password was reset; cases only they could read are re-granted."),
         ("user", "cases_lost"),
     ),
     Event(
         "account.role.changed",
-        "A staff member's role or unit changed.",
+        N_("A staff member's role or unit changed."),
         ("user", "from", "to", "unit"),
     ),
-    Event("account.disabled", "A staff member's account was disabled.", ("user",)),
-    Event("account.enabled", "A disabled account was enabled again.", ("user",)),
+    Event("account.disabled", N_("A staff member's account was disabled."), ("user",)),
+    Event("account.enabled", N_("A disabled account was enabled again."), ("user",)),
     # Settings
-    Event("settings.changed", "A tenant setting was changed.", ("name",)),
+    Event("settings.changed", N_("A tenant setting was changed."), ("name",)),
     # Reporters (actor is always `reporter`; the time is the day only)
     Event(
         "reporter.inbox.opened",
-        "The reporter opened the case's inbox with the receipt.",
+        N_("The reporter opened the case's inbox with the receipt."),
         (),
         True,
     ),
     Event(
         "reporter.message.sent",
-        "The reporter sent a message to the handlers.",
+        N_("The reporter sent a message to the handlers."),
         ("message",),
         True,
     ),

@@ -20,6 +20,7 @@ from starlette.responses import RedirectResponse, Response
 from gratify.accounts.auth import Handler
 from gratify.accounts.users import CASE_ROLES
 from gratify.accounts.views import handler_or_redirect
+from gratify.audit.pages import case_trail_context
 from gratify.cases import grants
 from gratify.cases.downloads import SAFE_INLINE, attachment_response
 from gratify.cases.grants import SUPERVISOR, Holder
@@ -209,9 +210,14 @@ async def render_case(
     holders = await grants.holders(ctx, handler, case_id)
     where = await places(ctx, handler)
     context = case_context(request, handler, view, holders, where, error)
+    # After `open_case`, so the read that draws this page is in its own trail.
+    files = {a.id: a.filename for a in view.attachments}
+    context["trail"] = await case_trail_context(request, handler, view.id, view.tenant, files)
     headers = {"Vary": "HX-Request"}
     if fragment is not None:
-        return render(request, fragment, context, 200, headers)
+        # The section the form changed, and the case's trail, which now records the form.
+        context["fragment"] = fragment
+        return render(request, "cases/_with_trail.html", context, 200, headers)
     headers["Content-Security-Policy"] = CASE_PAGE_POLICY
     status_code = error.status_code if error else 200
     return render(request, "cases/case.html", context, status_code, headers)
