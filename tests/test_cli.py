@@ -3,6 +3,7 @@ server, as a real process answering HTTP on loopback."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import socket
@@ -117,6 +118,32 @@ def test_tenants_load_adds_a_tenant_with_its_own_escrow_key(
     after = _files(data / "keys")
     assert {k: v for k, v in after.items() if k in before} == before
     assert "escrow-tanggamus.pub" in after
+    # Each change is in the tenant's audit trail, by the operator; a second load of the
+    # same file changes nothing and records nothing.
+    assert main(["tenants", "load", "--data-dir", str(data), str(extra)]) == 0
+    capsys.readouterr()
+    assert main(["audit", "verify", "--data-dir", str(data), "--tenant", "tanggamus"]) == 0
+    assert "2 entries" in capsys.readouterr().out
+    changes = asyncio.run(_settings_changes(data, "tanggamus"))
+    assert [c[0] for c in changes] == ["operator", "operator"]
+    assert [c[1] for c in changes] == [
+        {"name": "tenant", "change": "added"},
+        {"name": changes[1][1]["name"], "change": "added"},
+    ]
+    assert str(changes[1][1]["name"]).startswith("escrow_key:")
+
+
+async def _settings_changes(data: Path, tenant: str) -> list[tuple[str, dict[str, object]]]:
+    from gratify.audit.listing import list_entries
+
+    db = Database(Settings(data_dir=data).resolved_database_url)
+    try:
+        async with db.reading() as session:
+            slug = {t.slug: t.id for t in await list_tenants(session)}
+            page = await list_entries(session, slug[tenant], event="settings.changed")
+    finally:
+        await db.dispose()
+    return [(e.actor, e.as_json()["details"]) for e in reversed(page.entries)]
 
 
 def test_migrate_reports_the_revision(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -11,8 +11,11 @@ import dataclasses
 import datetime as dt
 from pathlib import Path
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from gratify.accounts import service
 from gratify.accounts.keys import (
+    Keyring,
     KeysError,
     create_server_keys,
     ensure_keys_dir,
@@ -21,6 +24,8 @@ from gratify.accounts.keys import (
     write_key_file,
 )
 from gratify.accounts.tenants_config import TenantsConfig
+from gratify.audit.chain import record
+from gratify.audit.events import ACTOR_OPERATOR
 from gratify.crypto.envelope import (
     export_private_key_text,
     generate_recipient_key,
@@ -77,6 +82,21 @@ async def load_tenants(settings: Settings, config: TenantsConfig) -> InitResult:
     )
 
 
+async def _audit_changes(
+    session: AsyncSession, keyring: Keyring, changes: dict[str, list[tuple[str, str]]]
+) -> None:
+    """One `settings.changed` entry per change, in each tenant's chain, by the operator."""
+    now = dt.datetime.now(dt.UTC)
+    for slug, changed in changes.items():
+        tenant = await service.tenant_by_slug(session, slug)
+        assert tenant is not None  # applied in this transaction
+        for name, change in changed:
+            await record(
+                session, keyring=keyring, tenant_id=tenant.id, event="settings.changed",
+                actor=ACTOR_OPERATOR, details={"name": name, "change": change}, now=now,
+            )  # fmt: skip
+
+
 async def _provision(
     settings: Settings, config: TenantsConfig
 ) -> tuple[tuple[str, ...], tuple[EscrowKeyIssued, ...]]:
@@ -96,6 +116,8 @@ async def _provision(
                 written.append(path)
                 await service.record_escrow_key(session, slug, public, key_id, dt.date.today())
                 issued.append(EscrowKeyIssued(slug, key_id, export_private_key_text(private)))
+                applied.changes.setdefault(slug, []).append((f"escrow_key:{key_id}", "added"))
+            await _audit_changes(session, Keyring.load(keys_dir), applied.changes)
     except BaseException:
         for path in written:
             path.unlink(missing_ok=True)

@@ -17,10 +17,13 @@ ESCROW = "escrow"
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class TenantsApplied:
-    """What `apply_tenants_config` changed, for the operator."""
+    """What `apply_tenants_config` changed, for the operator and the audit trail:
+    ``changes`` holds, per tenant, each setting that changed and how (``added``,
+    ``renamed``, ``changed``), e.g. ``("agency:dinkes", "added")``."""
 
     created: tuple[str, ...]
     updated: tuple[str, ...]
+    changes: dict[str, list[tuple[str, str]]] = dataclasses.field(default_factory=dict)
 
 
 async def apply_tenants_config(session: AsyncSession, config: TenantsConfig) -> TenantsApplied:
@@ -40,45 +43,74 @@ async def apply_tenants_config(session: AsyncSession, config: TenantsConfig) -> 
     }
     created: list[str] = []
     updated: list[str] = []
+    changes: dict[str, list[tuple[str, str]]] = {}
     for spec in config.tenants:
+        changed = changes.setdefault(spec.slug, [])
         tenant = existing.get(spec.slug)
         if tenant is None:
             tenant = Tenant(slug=spec.slug, name=spec.name, units=[], agencies=[])
             session.add(tenant)
             existing[spec.slug] = tenant
             created.append(spec.slug)
+            changed.append(("tenant", "added"))
         else:
-            tenant.name = spec.name
+            _rename(tenant, spec.name, "name", changed)
             updated.append(spec.slug)
         units = {u.slug: u for u in tenant.units}
         for unit_spec in spec.units:
             if unit_spec.slug in units:
-                units[unit_spec.slug].name = unit_spec.name
+                _rename(units[unit_spec.slug], unit_spec.name, f"unit:{unit_spec.slug}", changed)
             else:
                 tenant.units.append(Unit(slug=unit_spec.slug, name=unit_spec.name))
+                changed.append((f"unit:{unit_spec.slug}", "added"))
         agencies = {a.slug: a for a in tenant.agencies}
         for agency_spec in spec.agencies:
             agency = agencies.get(agency_spec.slug)
             if agency is None:
                 agency = Agency(slug=agency_spec.slug, name=agency_spec.name, services=[])
                 tenant.agencies.append(agency)
-            agency.name = agency_spec.name
+                changed.append((f"agency:{agency_spec.slug}", "added"))
+            _rename(agency, agency_spec.name, f"agency:{agency_spec.slug}", changed)
             services = {s.slug: s for s in agency.services}
             for service_spec in agency_spec.services:
+                name = f"service:{agency_spec.slug}/{service_spec.slug}"
                 if service_spec.slug in services:
-                    services[service_spec.slug].name = service_spec.name
+                    _rename(services[service_spec.slug], service_spec.name, name, changed)
                 else:
                     agency.services.append(Service(slug=service_spec.slug, name=service_spec.name))
+                    changed.append((name, "added"))
     await session.flush()
     for spec in config.tenants:
         tenant = existing[spec.slug]
+        before = tenant.partner_unit_id
         if spec.partner is None:
             tenant.partner_unit = None
-            continue
-        partner_tenant = existing[spec.partner.tenant]
-        tenant.partner_unit = next(u for u in partner_tenant.units if u.slug == spec.partner.unit)
-    await session.flush()
-    return TenantsApplied(tuple(created), tuple(updated))
+        else:
+            partner_tenant = existing[spec.partner.tenant]
+            tenant.partner_unit = next(
+                u for u in partner_tenant.units if u.slug == spec.partner.unit
+            )
+        await session.flush()
+        if tenant.partner_unit_id != before:
+            changes[spec.slug].append(("partner", "changed"))
+    return TenantsApplied(
+        tuple(created),
+        tuple(updated),
+        # A new tenant is one change: the config file says what it was created with.
+        {
+            slug: [("tenant", "added")] if slug in created else changed
+            for slug, changed in changes.items()
+            if changed
+        },
+    )
+
+
+def _rename(
+    thing: Tenant | Unit | Agency | Service, name: str, setting: str, changed: list[tuple[str, str]]
+) -> None:
+    if thing.name != name:
+        thing.name = name
+        changed.append((setting, "renamed"))
 
 
 async def tenants_without_escrow_key(session: AsyncSession) -> list[str]:

@@ -133,7 +133,15 @@ CATALOGUE: dict[str, Event] = _events(
     Event("account.disabled", N_("A staff member's account was disabled."), ("user",)),
     Event("account.enabled", N_("A disabled account was enabled again."), ("user",)),
     # Settings
-    Event("settings.changed", N_("A tenant setting was changed."), ("name",)),
+    Event(
+        "settings.changed",
+        N_(
+            "A tenant's settings changed (by `gratify tenants load`): the tenant, a unit, an "
+            "agency or a service added or renamed, the partner unit changed, an escrow key "
+            "issued."
+        ),
+        ("name", "change"),
+    ),
     # Reporters (actor is always `reporter`; the time is the day only)
     Event(
         "reporter.inbox.opened",

@@ -58,6 +58,15 @@ async def test_apply_is_idempotent_and_updates_names(
     assert after == [counts[0], counts[1] + 1, counts[2] + 1]
     names = set(await session.scalars(select(Agency.name)))
     assert "Disdukcapil (renamed)" in names
+    # Exactly what changed, for the audit trail (`gratify tenants load`).
+    assert applied.changes == {
+        "metro": [
+            (f"agency:{metro.agencies[0].slug}", "renamed"),
+            (f"service:{metro.agencies[0].slug}/ktp-digital", "added"),
+            ("agency:dinkes", "added"),
+        ]
+    }
+    assert (await service.apply_tenants_config(session, changed)).changes == {}
 
 
 async def test_escrow_keys_are_tracked_per_tenant(
