@@ -18,6 +18,7 @@ from gratify.cases import api as cases_api
 from gratify.cases import pages as cases
 from gratify.cases import pages_actions as case_forms
 from gratify.cases import pages_case as case_pages
+from gratify.cases import pages_export as case_export
 from gratify.intake import api, checker, pages_inbox, pages_verify
 from gratify.intake import pages as report
 from gratify.settings import Settings
@@ -109,6 +110,8 @@ def routes(settings: Settings) -> list[BaseRoute]:
               name="case_conflict_confirm"),                                         # handler
         Route("/kasus/{case_id}/konflik", case_forms.conflict, methods=POST,
               name="case_conflict"),                                                 # handler
+        Route("/kasus/{case_id}/ekspor", case_export.export_case, methods=GET,
+              name="case_export"),                                                   # handler
         Route("/kasus/{case_id}/lampiran/{attachment_id}", case_pages.attachment,
               methods=GET, name="case_attachment"),                                  # handler
         # The region's audit trail (templates/audit/); anyone else signed in: 404

@@ -100,11 +100,14 @@ async def open_case(
     workflows: Workflows | None = None,
     *,
     now: dt.datetime | None = None,
+    exporting: str | None = None,
 ) -> CaseView:
     """Everything about a case, decrypted for this handler now (and only now).
 
     The read is recorded in the audit trail in the same transaction: no content is
-    returned unless its reading is on record (DESIGN.md principle 3).
+    returned unless its reading is on record (DESIGN.md principle 3). A read for an
+    export (`exporting` names its format) is recorded as ``case.exported``: the content
+    leaves the system in a file.
     """
     flows = workflows or load_workflows()
     async with ctx.db.writing() as session:
@@ -133,7 +136,10 @@ async def open_case(
             {case.assigned_to, *(n.author_id for n in note_rows), *(s.actor_id for s in steps)},
         )
         # Last in the transaction: the tenant's chain head stays locked until commit.
-        await audit(ctx, session, case, actor, "case.content.read", now, part="case")
+        if exporting is None:
+            await audit(ctx, session, case, actor, "case.content.read", now, part="case")
+        else:
+            await audit(ctx, session, case, actor, "case.exported", now, format=exporting)
     assert tenant is not None
     assert unit is not None
     notes = []

@@ -16,7 +16,7 @@ from sqlalchemy import select, text
 
 from gratify.accounts.keys import Keyring, write_key_file
 from gratify.accounts.models import Tenant
-from gratify.audit.chain import CHECKPOINT_EVERY, record
+from gratify.audit.chain import CHECKPOINT_EVERY, count_entries, record
 from gratify.audit.export import verify_export
 from gratify.cli import main
 from gratify.crypto.sign import SigningKey
@@ -28,6 +28,8 @@ NOW = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)
 
 
 async def _fill(settings: Settings, count: int, tenant: str = "metro") -> int:
+    """Append `count` entries to the tenant's chain; how many it then holds (the install
+    recorded the tenant's creation and escrow key first: settings.changed)."""
     keyring = Keyring.load(settings.resolved_keys_dir)
     db = Database(settings.resolved_database_url)
     try:
@@ -45,7 +47,7 @@ async def _fill(settings: Settings, count: int, tenant: str = "metro") -> int:
                     details={"part": "answers"},
                     now=NOW + dt.timedelta(seconds=i),
                 )
-            return tenant_id
+            return await count_entries(session, tenant_id)
     finally:
         await db.dispose()
 
@@ -72,10 +74,10 @@ async def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int
 
 async def test_verify_command(installed: Settings, capsys: pytest.CaptureFixture[str]) -> None:
     data = ["--data-dir", str(installed.data_dir)]
-    tenant_id = await _fill(installed, CHECKPOINT_EVERY + 5)
+    total = await _fill(installed, CHECKPOINT_EVERY + 5)
     status, out = await _run(["audit", "verify", *data], capsys)
     assert status == 0, out
-    assert f"metro: intact, {CHECKPOINT_EVERY + 5} entries, 1 checkpoints" in out
+    assert f"metro: intact, {total} entries, 1 checkpoints" in out
     status, out = await _run(["audit", "verify", "--tenant", "metro", *data], capsys)
     assert status == 0
     assert out.startswith("metro: intact")
@@ -85,7 +87,7 @@ async def test_verify_command(installed: Settings, capsys: pytest.CaptureFixture
 
     status, out = await _run(["audit", "checkpoint", *data], capsys)
     assert status == 0
-    assert f"metro: checkpoint at entry {CHECKPOINT_EVERY + 5}" in out
+    assert f"metro: checkpoint at entry {total}" in out
     status, out = await _run(["audit", "checkpoint", "--tenant", "metro", *data], capsys)
     assert (status, out) == (0, "metro: nothing new since the last checkpoint\n")
     assert (await _run(["audit", "checkpoint", "--tenant", "nowhere", *data], capsys))[0] == 1
@@ -95,8 +97,7 @@ async def test_verify_command(installed: Settings, capsys: pytest.CaptureFixture
     await _sql(
         installed,
         'UPDATE audit_entries SET details = \'{"part":"identity"}\' '
-        "WHERE tenant_id = :t AND seq = 42",
-        t=tenant_id,
+        "WHERE tenant_id = (SELECT id FROM tenants WHERE slug = 'metro') AND seq = 42",
     )
     status, out = await _run(["audit", "verify", *data], capsys)
     assert status == 1
@@ -107,13 +108,13 @@ async def test_export_round_trip(
     installed: Settings, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     data = ["--data-dir", str(installed.data_dir)]
-    await _fill(installed, CHECKPOINT_EVERY + 10)
+    total = await _fill(installed, CHECKPOINT_EVERY + 10)
     whole = tmp_path / "whole.json"
     status, out = await _run(["audit", "export", "--tenant", "metro", *data, str(whole)], capsys)
     assert status == 0, out
     document = json.loads(whole.read_text("utf-8"))
-    assert (document["first_seq"], document["last_seq"]) == (1, CHECKPOINT_EVERY + 10)
-    assert len(document["entries"]) == CHECKPOINT_EVERY + 10
+    assert (document["first_seq"], document["last_seq"]) == (1, total)
+    assert len(document["entries"]) == total
     assert [c["seq"] for c in document["checkpoints"]] == [CHECKPOINT_EVERY]
     assert verify_export(document).ok
 
@@ -168,7 +169,7 @@ async def test_tampered_exports_are_detected(installed: Settings, tmp_path: Path
     truncated = _tampered(document)
     del truncated["entries"][-2:]
     result = verify_export(truncated)
-    assert (result.ok, result.first_bad_seq) == (False, 11)
+    assert (result.ok, result.first_bad_seq) == (False, len(document["entries"]) - 1)
 
     swapped = _tampered(document)
     swapped["entries"][2], swapped["entries"][3] = swapped["entries"][3], swapped["entries"][2]

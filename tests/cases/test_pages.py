@@ -287,6 +287,7 @@ async def test_a_case_of_another_unit_is_a_missing_case(
     for method, template, data in (
         ("GET", "/kasus/{id}", None),
         ("GET", "/kasus/{id}/konflik", None),
+        ("GET", "/kasus/{id}/ekspor", None),
         ("GET", "/kasus/{id}/lampiran/" + attachment.group(1), None),
         ("POST", "/kasus/{id}/langkah", {"to": "acknowledged", "reason": "x"}),
         ("POST", "/kasus/{id}/langkah", {"to": "acknowledged", "reason": ""}),
