@@ -136,6 +136,38 @@ async def test_the_whole_path_over_the_api(
     assert inbox["status"] == "closed"
     assert inbox["messages"][-1]["body"] == "ke closed"
 
+    # The trail holds exactly what happened, in order, each read included (issue 5).
+    auditor = await sign_in(client, installation, "metro", "auditor")
+    trail = await client.get(f"/api/v1/audit?case={case_id}&per_page=200", headers=auditor)
+    assert trail.status_code == 200, trail.text
+    entries = list(reversed(trail.json()["entries"]))
+    handler = entries[1]["actor"]
+    assert handler.startswith("user:")
+    steps = [("received", "acknowledged"), ("acknowledged", "in_review")]
+    closing = [
+        ("in_review", "forwarded_to_kpk"),
+        ("forwarded_to_kpk", "kpk_decided"),
+        ("kpk_decided", "closed"),
+    ]
+    assert [(e["event"], e["actor"]) for e in entries] == [
+        ("case.filed", "reporter"),
+        ("case.content.read", handler),
+        ("case.attachment.downloaded", handler),
+        *[("case.transitioned", handler)] * 2,
+        ("case.message.sent", handler),
+        ("reporter.inbox.opened", "reporter"),
+        ("reporter.message.sent", "reporter"),
+        *[("case.transitioned", handler)] * 3,
+        ("case.message.sent", handler),  # the closing message to the reporter
+        ("case.content.read", handler),
+    ]
+    moves = [(e["details"]["from"], e["details"]["to"]) for e in entries if "to" in e["details"]]
+    assert moves == steps + closing
+    assert entries[2]["details"] == {"attachment": case["attachments"][0]["id"]}
+    # Refused steps (409, 422) left nothing; no entry holds what was written.
+    assert "Tanggal 20" not in trail.text
+    assert "Kapan diterima" not in trail.text
+
 
 # Every endpoint that takes a case id: (method, path template, JSON body).
 CASE_ENDPOINTS = [
