@@ -13,6 +13,7 @@ def all_metadata() -> MetaData:
     import gratify.audit.models
     import gratify.cases.models
     import gratify.intake.models
+    import gratify.notify.models
     import gratify.web.ratelimit  # noqa: F401
 
     return Base.metadata
