@@ -22,6 +22,7 @@ from gratify.intake.service import IntakeContext
 from gratify.routes import routes
 from gratify.server import quiet_data_bearing_loggers
 from gratify.settings import Settings
+from gratify.web.csrf import CrossSiteRequestMiddleware
 from gratify.web.errors import InternalErrorMiddleware, exception_handlers
 from gratify.web.headers import SecurityHeadersMiddleware
 from gratify.web.i18n import LanguageMiddleware
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Middleware(SecurityHeadersMiddleware, settings=settings),
             Middleware(LanguageMiddleware, settings=settings),
             Middleware(InternalErrorMiddleware),
+            Middleware(CrossSiteRequestMiddleware),
         ],
         exception_handlers=exception_handlers(),
         lifespan=lifespan,
