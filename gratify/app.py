@@ -19,6 +19,7 @@ from gratify.db.engine import Database
 from gratify.intake.attachments import purge_abandoned
 from gratify.intake.forms import load_tenant_forms
 from gratify.intake.service import IntakeContext
+from gratify.notify.jobs import notify_jobs
 from gratify.routes import routes
 from gratify.server import quiet_data_bearing_loggers
 from gratify.settings import Settings
@@ -68,7 +69,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         )
         # Uploads a crashed worker left pending are removed at start (and periodically later).
         await purge_abandoned(db, dt.datetime.now(dt.UTC))
-        app.state.jobs = background_jobs(db, keys)
+        app.state.jobs = background_jobs(db, keys) + notify_jobs(settings, db)
         try:
             async with running_jobs(app.state.jobs):
                 yield

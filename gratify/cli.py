@@ -37,6 +37,8 @@ from gratify.intake.acknowledgement import (
     public_keys_from_file,
     verify_acknowledgement,
 )
+from gratify.notify import commands as notify_commands
+from gratify.notify.service import queue_account_mail
 from gratify.server import serve
 from gratify.settings import Settings, SettingsError, redact_url, settings_table
 
@@ -160,6 +162,7 @@ def _parser() -> argparse.ArgumentParser:
 
     cases_commands.add_commands(sub, _common)
     audit_commands.add_commands(sub, _common)
+    notify_commands.add_commands(sub, _common)
     user = sub.add_parser("user", help="manage staff accounts")
     user_sub = user.add_subparsers(dest="user_command", required=True, metavar="ACTION")
     user_add = user_sub.add_parser(
@@ -404,6 +407,7 @@ def _user_add(args: argparse.Namespace) -> int:
             async with db.writing() as session:
                 user = await create_user(session, pool, new, params, dt.date.today())
                 secret = enrol(keyring.session_secret, user)
+                await queue_account_mail(session, user, "account_created", dt.datetime.now(dt.UTC))
                 tenant = await session.get(Tenant, user.tenant_id)
                 assert tenant is not None
                 return provisioning_uri(user, secret, issuer(tenant.name))

@@ -21,6 +21,7 @@ from gratify.cases import pages_case as case_pages
 from gratify.cases import pages_export as case_export
 from gratify.intake import api, checker, pages_inbox, pages_verify
 from gratify.intake import pages as report
+from gratify.notify import pages as mail_pages
 from gratify.settings import Settings
 from gratify.web import openapi, pages
 from gratify.web.static import STATIC_DIR
@@ -88,6 +89,10 @@ def routes(settings: Settings) -> list[BaseRoute]:
         Route("/admin/pengguna/{username}/peran", admin.change_role, methods=POST,
               name="admin_change_role"),                                               # admin
         Route("/admin/hasil", admin.result_page, methods=GET, name="admin_result"),     # admin
+        Route("/admin/surat", mail_pages.dead_letters_page, methods=GET,
+              name="admin_mail"),                                                      # admin
+        Route("/admin/surat/{mail_id}/kirim-ulang", mail_pages.retry, methods=POST,
+              name="admin_mail_retry"),                                                # admin
         Route("/admin/unit", admin.unit_page, methods=GET, name="admin_unit"),     # supervisor
         Route("/kasus-unit/beri-akses", admin.regrant_cases, methods=POST,
               name="unit_regrant"),                                               # supervisor

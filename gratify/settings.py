@@ -69,6 +69,9 @@ class Settings:
     public_url: str = setting(
         "http://127.0.0.1:8000", "The address people use to reach this site, for links in mail."
     )
+    mail_from: str = setting(
+        "gratify@localhost", "The sender address of the mail the site sends (`From:`)."
+    )
     host: str = setting("127.0.0.1", "Address `gratify serve` listens on.")
     port: int = setting(8000, "Port `gratify serve` listens on.")
     workers: int = setting(1, "Worker processes for `gratify serve`.")

@@ -64,4 +64,6 @@ async def test_the_app_signs_checkpoints_and_sweeps_uploads(app: Starlette) -> N
     assert jobs == {
         "audit checkpoints": dt.timedelta(hours=1),
         "abandoned uploads": dt.timedelta(minutes=15),
+        "mail outbox": dt.timedelta(seconds=5),
+        "deadline reminders": dt.timedelta(minutes=30),
     }

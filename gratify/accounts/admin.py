@@ -43,6 +43,7 @@ from gratify.crypto.kdf import hash_password, seal_under_secret
 from gratify.errors import N_, Forbidden, InvalidInput, NotFound
 from gratify.intake.models import Case, CaseExclusion, CaseKey
 from gratify.intake.service import IntakeContext
+from gratify.notify.service import queue_account_mail
 
 ADMIN = "admin"
 LANGUAGES = ("id", "en")
@@ -314,6 +315,7 @@ async def add_user(
             raise NotFound()
         user = await create_user(session, ctx.pool, new, ctx.argon2, today or ctx.today())
         secret = enrol(ctx.keyring.session_secret, user)
+        await queue_account_mail(session, user, "account_created", dt.datetime.now(dt.UTC))
         await _audit(ctx, session, admin, "account.totp.enrolled", user=user.id)
         return Enrolment(user.username, provisioning_uri(user, secret, issuer(tenant.name)))
 
@@ -365,6 +367,7 @@ async def reset_password(
         user.key_id = recipient_key_id(public)
         user.sealed_private_key = sealed
         await end_sessions(session, user.id)
+        await queue_account_mail(session, user, "password_reset", dt.datetime.now(dt.UTC))
         await _audit(
             ctx, session, admin, "account.password.reset", user=user.id, cases_lost=int(lost or 0)
         )
@@ -382,6 +385,7 @@ async def reset_totp(ctx: IntakeContext, admin: Actor, username: str) -> Enrolme
         tenant = await _tenant(session, admin.tenant_id)
         secret = enrol(ctx.keyring.session_secret, user)
         await end_sessions(session, user.id)
+        await queue_account_mail(session, user, "totp_reset", dt.datetime.now(dt.UTC))
         await _audit(ctx, session, admin, "account.totp.enrolled", user=user.id)
         return Enrolment(user.username, provisioning_uri(user, secret, issuer(tenant.name)))
 

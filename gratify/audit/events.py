@@ -132,6 +132,12 @@ CATALOGUE: dict[str, Event] = _events(
     ),
     Event("account.disabled", N_("A staff member's account was disabled."), ("user",)),
     Event("account.enabled", N_("A disabled account was enabled again."), ("user",)),
+    # Mail
+    Event(
+        "mail.retried",
+        N_("An administrator sent a dead letter (a mail the server refused) again."),
+        ("mail", "template"),
+    ),
     # Settings
     Event(
         "settings.changed",

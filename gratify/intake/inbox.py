@@ -36,6 +36,7 @@ from gratify.intake.service import (
     receipt_context,
     report_context,
 )
+from gratify.notify.service import notify_case
 from gratify.web.ratelimit import Limit, record_event, retry_after
 
 IDLE = dt.timedelta(minutes=30)
@@ -216,6 +217,7 @@ async def send_reporter_message(
     case, dek = await _session_case(ctx, token, now)
     async with ctx.db.writing() as session:
         await add_message(session, case.id, dek, sender="reporter", body=text, now=now)
+        await notify_case(session, case.id, "replies", now)
         await _record(ctx, session, case, "reporter.message.sent", now)
 
 

@@ -39,6 +39,7 @@ from gratify.intake.attachments import attach_to_case
 from gratify.intake.forms import Forms, check_answers, default_forms
 from gratify.intake.models import Case, CaseCounter, CaseExclusion, CaseKey
 from gratify.intake.routing import route_report
+from gratify.notify.service import notify_users
 from gratify.rules.calendar import CalendarNotCovered
 from gratify.rules.workflow import load_workflows
 from gratify.settings import Settings
@@ -316,6 +317,9 @@ async def file_report(
                     )
                 session.add_all(CaseExclusion(case_id=case_id, user_id=u.id) for u in excluded)
                 await attach_to_case(session, attachment_ids, case_id)
+                # Only "a new case waits" and a link: the mail is queued with the case, and
+                # a mail server being down cannot fail the filing (gratify/notify/sender.py).
+                await notify_users(session, recipients, "new_cases", now)
                 # Last: the tenant's chain head stays locked until this commits.
                 await record(
                     session,
