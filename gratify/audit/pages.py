@@ -43,6 +43,7 @@ from gratify.errors import N_, InvalidInput, NotFound
 from gratify.intake.pages_support import intake_context, is_htmx
 from gratify.web.formatting import format_date
 from gratify.web.i18n import current_language, gettext
+from gratify.web.paging import pager
 from gratify.web.templating import render
 
 TRAIL_PATH = "/jejak-audit"
@@ -201,17 +202,7 @@ def event_choices() -> list[dict[str, Any]]:
 
 def _pager(query: TrailQuery, trail: TrailPage) -> dict[str, Any]:
     page = trail.page
-
-    def href(number: int) -> str:
-        return trail_href(**query.as_params(page=number))
-
-    return {
-        "page": page.page,
-        "pages": page.pages,
-        "total": page.total,
-        "previous": href(page.page - 1) if page.page > 1 else None,
-        "next": href(page.page + 1) if page.page < page.pages else None,
-    }
+    return pager(page.page, page.pages, page.total, lambda n: trail_href(**query.as_params(page=n)))
 
 
 def _errors(invalid: InvalidInput) -> list[tuple[str, str, str]]:

@@ -25,6 +25,7 @@ from gratify.errors import N_, InvalidInput
 from gratify.intake.pages_support import intake_context, is_htmx
 from gratify.web.formatting import format_date
 from gratify.web.i18n import gettext
+from gratify.web.paging import pager
 from gratify.web.templating import render
 
 # How many overdue cases a supervisor sees above the list; the rest are one link away.
@@ -66,13 +67,7 @@ def _counts(page: CasePage, f: InboxFilter, labels: Labels) -> list[dict[str, An
 
 
 def _pager(page: CasePage, f: InboxFilter) -> dict[str, Any]:
-    return {
-        "page": page.page,
-        "pages": page.pages,
-        "total": page.total,
-        "previous": INBOX_PATH + inbox_query(f, page=page.page - 1) if page.page > 1 else None,
-        "next": INBOX_PATH + inbox_query(f, page=page.page + 1) if page.page < page.pages else None,
-    }
+    return pager(page.page, page.pages, page.total, lambda n: INBOX_PATH + inbox_query(f, page=n))
 
 
 async def inbox(request: Request) -> Response:
