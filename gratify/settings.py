@@ -109,6 +109,11 @@ class Settings:
         "Folder of per-tenant report forms, `<tenant>.toml` in the format of "
         "`gratify/intake/forms.toml`; tenants without a file use the built-in forms.",
     )
+    stats_min_count: int = setting(
+        5,
+        "Public statistics: a count below this is withheld, with the figures that would "
+        "give it away (docs/statistics.md); at least 3.",
+    )
 
     def __repr__(self) -> str:
         shown = []
@@ -212,6 +217,8 @@ def _validated(s: Settings) -> Settings:
     ):
         if getattr(s, name) < 1:
             raise SettingsError(f"{ENV_PREFIX}{name.upper()} must be at least 1")
+    if s.stats_min_count < 3:
+        raise SettingsError(f"{ENV_PREFIX}STATS_MIN_COUNT must be at least 3")
     if s.argon2_memory_kib < 8 * s.argon2_parallelism:
         raise SettingsError(f"{ENV_PREFIX}ARGON2_MEMORY_KIB must be at least 8 x parallelism")
     try:

@@ -14,6 +14,7 @@ def all_metadata() -> MetaData:
     import gratify.cases.models
     import gratify.intake.models
     import gratify.notify.models
+    import gratify.stats.models
     import gratify.web.ratelimit  # noqa: F401
 
     return Base.metadata

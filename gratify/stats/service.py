@@ -1,0 +1,216 @@
+"""The public statistics of a tenant or of the installation, for a period of months.
+
+`statistics` reads the aggregate rows (never the cases), publishes each month of the
+installation as one suppressed unit (`publication`) and assembles the figures of the
+page, the JSON and the CSV from that one result, so the three always agree. Results are
+kept for `CACHE_SECONDS` per scope and period: a page view costs a dictionary look-up.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+import time
+from collections.abc import Callable
+
+from gratify.db.engine import Database
+from gratify.errors import N_, InvalidInput, NotFound
+from gratify.rules.holidays import load_calendar
+from gratify.stats import aggregates
+from gratify.stats.derived import Durations, Satisfaction, durations, satisfaction, share
+from gratify.stats.publication import (
+    ALL,
+    MonthFigures,
+    Row,
+    months_between,
+    period_sum,
+    publish_month,
+)
+from gratify.stats.suppression import Key
+
+CACHE_SECONDS = 60.0
+MAX_MONTHS = 120
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Period:
+    """Whole months, `first` to `last` (YYYY-MM), both complete."""
+
+    first: str
+    last: str
+
+    @property
+    def months(self) -> list[str]:
+        return months_between(self.first, self.last)
+
+
+def last_complete_month(today: dt.date) -> str:
+    first_of_month = today.replace(day=1)
+    previous = first_of_month - dt.timedelta(days=1)
+    return f"{previous.year:04d}-{previous.month:02d}"
+
+
+def parse_period(first: str | None, last: str | None, today: dt.date) -> Period:
+    """The period asked for; by default the last 12 complete months. Bad months, a start
+    after the end, a month not yet over or a span over 10 years are `InvalidInput`."""
+    newest = last_complete_month(today)
+    errors: dict[str, str] = {}
+    for name, value in (("from", first), ("to", last)):
+        if value is not None and not _MONTH.match(value):
+            errors[name] = N_("Please give a month as YYYY-MM, for example 2026-01.")
+    if errors:
+        raise InvalidInput(N_("The period has mistakes."), fields=errors)
+    end = last or newest
+    start = first if first is not None else _shift(end, -11)
+    if end > newest:
+        raise InvalidInput(
+            N_("The period has mistakes."),
+            fields={"to": N_("Statistics cover complete months only: at most %(month)s.")},
+            month=newest,
+        )
+    if start > end:
+        raise InvalidInput(
+            N_("The period has mistakes."),
+            fields={"from": N_("The first month comes after the last one.")},
+        )
+    if len(months_between(start, end)) > MAX_MONTHS:
+        raise InvalidInput(
+            N_("The period has mistakes."),
+            fields={"from": N_("A period is at most 120 months.")},
+        )
+    return Period(start, end)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Report:
+    """Everything published about one scope (a tenant's slug, or ``"*"``) and period."""
+
+    scope: str
+    scope_name: str
+    period: Period
+    k: int
+    months: list[MonthFigures]
+    agencies: dict[str, str]  # slug -> name, the scope's agencies (tenant scope)
+    services: dict[str, str]
+    tenants: dict[str, str]
+    durations: Durations
+    open_cases: int | None
+    overdue_share: float | None
+    satisfaction: Satisfaction
+
+    def cells(self) -> list[tuple[str, str, str, str, str, int | None]]:
+        """The API's cells: (tenant, kind, agency, month, status, count or None)."""
+        out = []
+        for month in self.months:
+            for key, value in month.cells.items():
+                assert isinstance(key, tuple)
+                if key[0] == "c" and (self.scope == ALL or key[1] == self.scope):
+                    _, tenant, kind, agency, status = key
+                    out.append((tenant, kind, agency, month.month, status, value))
+        return sorted(out, key=lambda c: (c[0], c[3], c[1], c[2], c[4]))
+
+    def monthly(self, name: Key) -> list[tuple[str, int | None]]:
+        """One total, month by month."""
+        return [(m.month, m.totals.get(name, 0)) for m in self.months]
+
+    def total(self, name: Key) -> int | None:
+        """One total over the period (withheld if any month withholds it)."""
+        return period_sum(m.totals.get(name, 0) for m in self.months)
+
+    def detail(self, table: str) -> dict[Key, int | None]:
+        """Detail cells of one table (``"h"``, ``"o"``) summed over the period; across
+        tenants for the installation (withheld if any part is)."""
+        parts: dict[Key, list[int | None]] = {}
+        for m in self.months:
+            for key, value in m.cells.items():
+                assert isinstance(key, tuple)
+                if key[0] != table or (self.scope != ALL and key[1] != self.scope):
+                    continue
+                short = key[2:] if self.scope == ALL and table == "o" else key[1:]
+                parts.setdefault(short, []).append(value)
+        return {key: period_sum(values) for key, values in parts.items()}
+
+
+Clock = Callable[[], float]
+
+
+class StatisticsService:
+    """The statistics of one app: its database, k, time zone, and the results' cache."""
+
+    def __init__(self, db: Database, k: int, today: Callable[[], dt.date]) -> None:
+        self.db = db
+        self.k = k
+        self.today = today
+        self.clock: Clock = time.monotonic
+        self._cache: dict[tuple[str, Period], tuple[float, Report]] = {}
+        self._calendar = load_calendar()
+        self._days: dict[tuple[dt.date, dt.date], int] = {}
+
+    def _working_days(self, start: dt.date, end: dt.date) -> int:
+        key = (start, end)
+        if key not in self._days:
+            self._days[key] = self._calendar.working_days_between(start, end)
+        return self._days[key]
+
+    async def statistics(self, scope: str, period: Period) -> Report:
+        """The report of a tenant (its slug) or of the installation (``"*"``); a tenant
+        that does not exist is `NotFound`. Served from the cache when fresh."""
+        now = self.clock()
+        cached = self._cache.get((scope, period))
+        if cached is not None and now - cached[0] < CACHE_SECONDS:
+            return cached[1]
+        report = await self._compute(scope, period)
+        if len(self._cache) > 256:
+            self._cache.clear()
+        self._cache[(scope, period)] = (now, report)
+        return report
+
+    async def _compute(self, scope: str, period: Period) -> Report:
+        async with self.db.reading() as session:
+            names = await aggregates.load_names(session)
+            tenant_id = None
+            if scope != ALL:
+                tenant_id = names.tenant_id(scope)
+                if tenant_id is None:
+                    raise NotFound()
+            rows = await aggregates.load_cells(session, names, period.first, period.last)
+            first_day = dt.date.fromisoformat(period.first + "-01")
+            last_day = _month_end(period.last)
+            milestones = await aggregates.load_milestones(
+                session, names, first_day, last_day, tenant_id
+            )
+            open_cases, overdue = await aggregates.load_open(
+                session, period.first, period.last, tenant_id, self.today()
+            )
+            ratings = await aggregates.load_ratings(session, period.first, period.last, tenant_id)
+        by_month: dict[str, list[Row]] = {m: [] for m in period.months}
+        for row in rows:
+            by_month[row.month].append(row)
+        months = [publish_month(m, by_month[m], self.k) for m in period.months]
+        return Report(
+            scope=scope,
+            scope_name=names.tenants[tenant_id][1] if tenant_id is not None else "",
+            period=period,
+            k=self.k,
+            months=months,
+            agencies={slug: name for slug, name in names.agencies.values()},
+            services={slug: name for slug, name in names.services.values()},
+            tenants={slug: name for slug, name in names.tenants.values()},
+            durations=durations(milestones, self._working_days, self.k),
+            open_cases=open_cases if open_cases >= self.k else None,
+            overdue_share=share(overdue, open_cases, self.k),
+            satisfaction=satisfaction(ratings, self.k),
+        )
+
+
+def _shift(month: str, by: int) -> str:
+    index = int(month[:4]) * 12 + int(month[5:]) - 1 + by
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def _month_end(month: str) -> dt.date:
+    year, number = int(month[:4]), int(month[5:])
+    following = dt.date(year + number // 12, number % 12 + 1, 1)
+    return following - dt.timedelta(days=1)

@@ -1,0 +1,220 @@
+"""Small-count suppression with complementary suppression, checked by exact linear algebra.
+
+Pure: no I/O, no project imports. A *publication* is a set of detail cells (each a count),
+totals over sets of them (`Margin`) and equalities between sums that a reader knows
+anyway (`Identity`, e.g. the hotspots of an agency add up to its broker reports).
+
+1. Primary: a cell or total with ``0 < count < k`` is suppressed (zero is published: it
+   names nobody).
+2. Audit: the suppressed cells are the unknowns; every published total and every identity
+   is an equation over them (the published cells in it are constants). A suppressed cell
+   is recoverable when its unit vector lies in the row space of those equations, a
+   suppressed total when its vector (restricted to the unknowns) does. This is decided
+   exactly, over the rationals (`fractions.Fraction`), with a sparse echelon form.
+3. Complement: for each recoverable item, the smallest published non-zero cell that shares
+   an equation with it is suppressed too (or, when there is none, the smallest published
+   total over it); then the audit runs again. Each round suppresses more, so it ends, and
+   it ends only when the audit finds nothing recoverable.
+
+What this protects against is exact recovery by linear combination (the issue's bar). It
+does not promise intervals: that a suppressed cell is at least 1 is known by anyone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from fractions import Fraction
+from typing import Any
+
+Key = Hashable
+Vector = dict[int, Fraction]
+
+MIN_K = 3
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Margin:
+    """A published total: the sum of the counts of `cells`."""
+
+    name: Key
+    cells: frozenset[Key]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Identity:
+    """A fact a reader knows: the cells of `left` add up to the same as those of `right`."""
+
+    left: frozenset[Key]
+    right: frozenset[Key]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Suppressed:
+    """What is withheld: detail cells and totals, by key and name."""
+
+    cells: frozenset[Key]
+    margins: frozenset[Key]
+
+
+class _Echelon:
+    """Rows in echelon form: the row with pivot column c has its entries at columns >= c."""
+
+    def __init__(self) -> None:
+        self.pivots: dict[int, Vector] = {}
+
+    def reduce(self, vector: Vector) -> Vector:
+        v = dict(vector)
+        while True:
+            pivot_cols = [c for c in v if c in self.pivots]
+            if not pivot_cols:
+                return v
+            c = min(pivot_cols)
+            factor = v[c]
+            for col, a in self.pivots[c].items():
+                value = v.get(col, Fraction(0)) - factor * a
+                if value:
+                    v[col] = value
+                else:
+                    v.pop(col, None)
+
+    def add(self, vector: Vector) -> None:
+        v = self.reduce(vector)
+        if v:
+            c = min(v)
+            lead = v[c]
+            self.pivots[c] = {col: a / lead for col, a in v.items()}
+
+    def spans(self, vector: Vector) -> bool:
+        return not self.reduce(vector)
+
+
+def _restricted(cells: Iterable[Key], index: Mapping[Key, int], sign: int = 1) -> Vector:
+    v: Vector = {}
+    for cell in cells:
+        i = index.get(cell)
+        if i is not None:
+            v[i] = v.get(i, Fraction(0)) + sign
+            if not v[i]:
+                del v[i]
+    return v
+
+
+def _equations(
+    margins: Sequence[Margin],
+    identities: Sequence[Identity],
+    hidden_margins: frozenset[Key],
+    index: Mapping[Key, int],
+) -> list[tuple[Key | None, Vector]]:
+    """Each published total (named) and identity (None) as a vector over the unknowns."""
+    rows: list[tuple[Key | None, Vector]] = []
+    for margin in margins:
+        if margin.name not in hidden_margins:
+            v = _restricted(margin.cells, index)
+            if v:
+                rows.append((margin.name, v))
+    for identity in identities:
+        v = _restricted(identity.left, index)
+        for i, a in _restricted(identity.right, index, -1).items():
+            value = v.get(i, Fraction(0)) + a
+            if value:
+                v[i] = value
+            else:
+                v.pop(i, None)
+        if v:
+            rows.append((None, v))
+    return rows
+
+
+def recoverable(
+    counts: Mapping[Any, int],
+    margins: Sequence[Margin],
+    identities: Sequence[Identity],
+    suppressed: Suppressed,
+) -> tuple[set[Key], set[Key]]:
+    """The suppressed cells and totals that the published figures determine exactly."""
+    unknowns = sorted(suppressed.cells, key=repr)
+    index = {cell: i for i, cell in enumerate(unknowns)}
+    echelon = _Echelon()
+    for _, row in _equations(margins, identities, suppressed.margins, index):
+        echelon.add(row)
+    cells = {cell for cell in unknowns if echelon.spans({index[cell]: Fraction(1)})}
+    totals = {
+        m.name
+        for m in margins
+        if m.name in suppressed.margins and echelon.spans(_restricted(m.cells, index))
+    }
+    return cells, totals
+
+
+def suppress(
+    counts: Mapping[Any, int],
+    margins: Sequence[Margin],
+    k: int,
+    identities: Sequence[Identity] = (),
+) -> Suppressed:
+    """Primary and complementary suppression of a publication, audited until nothing
+    withheld can be recovered from what is published."""
+    if k < MIN_K:
+        raise ValueError(f"k must be at least {MIN_K}")
+    hidden = {cell for cell, n in counts.items() if 0 < n < k}
+    hidden_margins = {m.name for m in margins if 0 < sum(counts.get(c, 0) for c in m.cells) < k}
+    by_cell: dict[Key, list[Margin]] = {}
+    for margin in margins:
+        for cell in margin.cells:
+            by_cell.setdefault(cell, []).append(margin)
+    neighbours: dict[Key, set[Key]] = {}
+    for group in [m.cells for m in margins] + [i.left | i.right for i in identities]:
+        for cell in group:
+            neighbours.setdefault(cell, set()).update(group)
+    previous: Suppressed | None = None
+    while True:
+        state = Suppressed(frozenset(hidden), frozenset(hidden_margins))
+        exposed_cells, exposed_totals = recoverable(counts, margins, identities, state)
+        if not exposed_cells and not exposed_totals:
+            return state
+        if state == previous:
+            # A round that withheld nothing more: withhold every total, then every cell.
+            if len(hidden_margins) < len(margins):
+                hidden_margins.update(m.name for m in margins)
+            elif len(hidden) < sum(1 for n in counts.values() if n > 0):
+                hidden.update(c for c, n in counts.items() if n > 0)
+            else:
+                return state
+            continue
+        previous = state
+        margin_by_name = {m.name: m for m in margins}
+        for item in sorted(exposed_cells, key=repr):
+            _complement(item, {item}, counts, hidden, hidden_margins, neighbours, by_cell)
+        for name in sorted(exposed_totals, key=repr):
+            cells = set(margin_by_name[name].cells)
+            _complement(name, cells, counts, hidden, hidden_margins, neighbours, by_cell)
+
+
+def _complement(
+    item: Key,
+    support: set[Key],
+    counts: Mapping[Any, int],
+    hidden: set[Key],
+    hidden_margins: set[Key],
+    neighbours: Mapping[Key, set[Key]],
+    by_cell: Mapping[Key, list[Margin]],
+) -> None:
+    """Withhold one more figure so that `item` (over the cells `support`) is protected."""
+    near: set[Key] = set()
+    for cell in support:
+        near |= neighbours.get(cell, set())
+    candidates = [c for c in near - support - hidden if counts.get(c, 0) > 0 and c not in hidden]
+    if support - hidden:
+        # A total whose cells are partly published: withholding one of its own cells helps.
+        candidates += [c for c in support - hidden if counts.get(c, 0) > 0]
+    if candidates:
+        hidden.add(min(candidates, key=lambda c: (counts[c], repr(c))))
+        return
+    totals = [m for cell in support for m in by_cell.get(cell, []) if m.name not in hidden_margins]
+    if totals:
+        chosen = min(totals, key=lambda m: (sum(counts.get(c, 0) for c in m.cells), repr(m.name)))
+        hidden_margins.add(chosen.name)
+        return
+    # Nothing left to withhold around it: withhold every cell of every equation near it.
+    hidden.update(c for c in near if counts.get(c, 0) > 0)
