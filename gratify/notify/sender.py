@@ -36,7 +36,7 @@ logger = logging.getLogger(__name__)
 SEND_EVERY = dt.timedelta(seconds=5)
 CLAIM_BATCH = 20
 LEASE = dt.timedelta(minutes=5)
-MAX_ATTEMPTS = 10
+MAX_ATTEMPTS = 16
 FIRST_BACKOFF = dt.timedelta(minutes=1)
 MAX_BACKOFF = dt.timedelta(hours=1)
 # Sent mails are kept this long (the spacing of digests reads them), then deleted.

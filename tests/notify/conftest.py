@@ -4,6 +4,7 @@ engine whose metro staff have addresses (handlers Indonesian, supervisors Englis
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import email
@@ -17,7 +18,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 
 from gratify.accounts.install import initialise
 from gratify.accounts.models import Tenant, User
@@ -71,10 +72,13 @@ class Mailbox:
     def __init__(self) -> None:
         self.received: list[Received] = []
         self.answer = "250 OK"
+        self.delay = 0.0
         self.lock = threading.Lock()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         answer = self.answer
+        if self.delay:
+            await asyncio.sleep(self.delay)
         if answer.startswith("250"):
             message = email.message_from_bytes(envelope.content, policy=email.policy.default)
             assert isinstance(message, EmailMessage)
@@ -185,13 +189,6 @@ def smtp_sender(db: Database, url: str, **kwargs: Any) -> Sender:
 async def mails(db: Database) -> list[Mail]:
     async with db.reading() as session:
         return list(await session.scalars(select(Mail).order_by(Mail.id)))
-
-
-async def set_email(db: Database, username: str, email_address: str | None) -> None:
-    async with db.writing() as session:
-        await session.execute(
-            update(User).where(User.username == username).values(email=email_address)
-        )
 
 
 def outbox_files(data_dir: Path) -> list[Path]:
