@@ -23,6 +23,9 @@ from gratify.intake import api, checker, pages_inbox, pages_verify
 from gratify.intake import pages as report
 from gratify.notify import pages as mail_pages
 from gratify.settings import Settings
+from gratify.stats import api as stats_api
+from gratify.stats import pages as stats_pages
+from gratify.stats import pages_rating as stats_rating
 from gratify.web import openapi, pages
 from gratify.web.static import STATIC_DIR
 
@@ -64,7 +67,13 @@ def routes(settings: Settings) -> list[BaseRoute]:
         Route("/kotak/tanda-terima", pages_inbox.acknowledgement_print, methods=GET,
               name="inbox_acknowledgement_print"),                                  # reporter
         Route("/kotak/keluar", pages_inbox.logout, methods=POST, name="inbox_logout"),  # reporter
+        Route("/kotak/nilai", stats_rating.rate_page, methods=POST,
+              name="inbox_rating"),                                                 # reporter
         Route("/verify", pages_verify.verify_page, methods=GET, name="verify"),         # anyone
+        # The public statistics (templates/stats/)
+        Route("/stats", stats_pages.installation_page, methods=GET, name="stats"),       # anyone
+        Route("/stats/{tenant}", stats_pages.tenant_page, methods=GET,
+              name="stats_tenant"),                                                   # anyone
         Route("/verify", pages_verify.verify, methods=POST, name="verify_check"),       # anyone
         # Staff sign in and out (templates/accounts/)
         Route("/masuk", accounts.login_page, methods=GET, name="staff_login"),          # anyone
@@ -136,8 +145,21 @@ def routes(settings: Settings) -> list[BaseRoute]:
         Route("/api/v1/inbox", api.inbox, methods=GET, name="api_inbox"),               # reporter
         Route("/api/v1/inbox/messages", api.inbox_message, methods=POST,
               name="api_inbox_message"),                                          # reporter
+        Route("/api/v1/inbox/rating", stats_rating.rate_api, methods=POST,
+              name="api_inbox_rate"),                                             # reporter
+        Route("/api/v1/inbox/rating", stats_rating.rating_api, methods=GET,
+              name="api_inbox_rating"),                                           # reporter
         Route("/api/v1/receipts/verify", api.verify_receipt, methods=POST,
               name="api_verify_receipt"),                                         # anyone
+        # Open data: the public statistics (API.md; docs/statistics.md)
+        Route("/api/v1/stats", stats_api.installation_stats, methods=GET,
+              name="api_stats"),                                                    # anyone
+        Route("/api/v1/stats.csv", stats_api.installation_stats_csv, methods=GET,
+              name="api_stats_csv"),                                                # anyone
+        Route("/api/v1/tenants/{tenant}/stats", stats_api.tenant_stats, methods=GET,
+              name="api_tenant_stats"),                                             # anyone
+        Route("/api/v1/tenants/{tenant}/stats.csv", stats_api.tenant_stats_csv,
+              methods=GET, name="api_tenant_stats_csv"),                            # anyone
         Route("/api/v1/openapi.json", openapi.openapi, methods=GET, name="openapi"),  # anyone
         Route("/api/v1/audit", audit_api.audit_entries, methods=GET,
               name="api_audit"),                                        # auditor, supervisor

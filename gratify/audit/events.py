@@ -161,6 +161,12 @@ CATALOGUE: dict[str, Event] = _events(
         ("message",),
         True,
     ),
+    Event(
+        "reporter.case.rated",
+        N_("The reporter rated the handling of the closed case (the scores are sealed)."),
+        (),
+        True,
+    ),
 )
 
 

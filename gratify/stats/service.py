@@ -13,6 +13,7 @@ import datetime as dt
 import re
 import time
 from collections.abc import Callable
+from typing import Any
 
 from gratify.db.engine import Database
 from gratify.errors import N_, InvalidInput, NotFound
@@ -66,8 +67,8 @@ def parse_period(first: str | None, last: str | None, today: dt.date) -> Period:
     start = first if first is not None else _shift(end, -11)
     if end > newest:
         raise InvalidInput(
-            N_("The period has mistakes."),
-            fields={"to": N_("Statistics cover complete months only: at most %(month)s.")},
+            N_("Statistics cover complete months only: the last one is %(month)s."),
+            fields={"to": N_("Please choose an earlier month.")},
             month=newest,
         )
     if start > end:
@@ -96,7 +97,6 @@ class Report:
     services: dict[str, str]
     tenants: dict[str, str]
     durations: Durations
-    open_cases: int | None
     overdue_share: float | None
     satisfaction: Satisfaction
 
@@ -119,10 +119,10 @@ class Report:
         """One total over the period (withheld if any month withholds it)."""
         return period_sum(m.totals.get(name, 0) for m in self.months)
 
-    def detail(self, table: str) -> dict[Key, int | None]:
+    def detail(self, table: str) -> dict[tuple[Any, ...], int | None]:
         """Detail cells of one table (``"h"``, ``"o"``) summed over the period; across
         tenants for the installation (withheld if any part is)."""
-        parts: dict[Key, list[int | None]] = {}
+        parts: dict[tuple[Any, ...], list[int | None]] = {}
         for m in self.months:
             for key, value in m.cells.items():
                 assert isinstance(key, tuple)
@@ -199,7 +199,6 @@ class StatisticsService:
             services={slug: name for slug, name in names.services.values()},
             tenants={slug: name for slug, name in names.tenants.values()},
             durations=durations(milestones, self._working_days, self.k),
-            open_cases=open_cases if open_cases >= self.k else None,
             overdue_share=share(overdue, open_cases, self.k),
             satisfaction=satisfaction(ratings, self.k),
         )

@@ -167,54 +167,66 @@ def suppress(
     for group in [m.cells for m in margins] + [i.left | i.right for i in identities]:
         for cell in group:
             neighbours.setdefault(cell, set()).update(group)
-    previous: Suppressed | None = None
+    margin_by_name = {m.name: m for m in margins}
     while True:
         state = Suppressed(frozenset(hidden), frozenset(hidden_margins))
         exposed_cells, exposed_totals = recoverable(counts, margins, identities, state)
         if not exposed_cells and not exposed_totals:
             return state
-        if state == previous:
-            # A round that withheld nothing more: withhold every total, then every cell.
+        supports = [{item} for item in sorted(exposed_cells, key=repr)] + [
+            set(margin_by_name[name].cells) for name in sorted(exposed_totals, key=repr)
+        ]
+        # Withhold cells first (each exposed item's smallest neighbour), and a total only
+        # when no cell can be: withholding a total hides more than it protects.
+        added = False
+        for support in supports:
+            cell = _cell_candidate(support, counts, hidden, neighbours)
+            if cell is not None:
+                hidden.add(cell)
+                added = True
+        if added:
+            continue
+        for support in supports:
+            total = _total_candidate(support, counts, hidden_margins, by_cell)
+            if total is not None:
+                hidden_margins.add(total)
+                break
+        else:
+            # Nothing near the exposed figures is left to withhold: withhold every total,
+            # then every cell (cannot loop: each step withholds more).
             if len(hidden_margins) < len(margins):
                 hidden_margins.update(m.name for m in margins)
             elif len(hidden) < sum(1 for n in counts.values() if n > 0):
                 hidden.update(c for c, n in counts.items() if n > 0)
             else:
                 return state
-            continue
-        previous = state
-        margin_by_name = {m.name: m for m in margins}
-        for item in sorted(exposed_cells, key=repr):
-            _complement(item, {item}, counts, hidden, hidden_margins, neighbours, by_cell)
-        for name in sorted(exposed_totals, key=repr):
-            cells = set(margin_by_name[name].cells)
-            _complement(name, cells, counts, hidden, hidden_margins, neighbours, by_cell)
 
 
-def _complement(
-    item: Key,
+def _cell_candidate(
     support: set[Key],
     counts: Mapping[Any, int],
     hidden: set[Key],
-    hidden_margins: set[Key],
     neighbours: Mapping[Key, set[Key]],
-    by_cell: Mapping[Key, list[Margin]],
-) -> None:
-    """Withhold one more figure so that `item` (over the cells `support`) is protected."""
-    near: set[Key] = set()
+) -> Key | None:
+    """The smallest published non-zero cell sharing an equation with `support` (or in it)."""
+    near: set[Key] = set(support)
     for cell in support:
         near |= neighbours.get(cell, set())
-    candidates = [c for c in near - support - hidden if counts.get(c, 0) > 0 and c not in hidden]
-    if support - hidden:
-        # A total whose cells are partly published: withholding one of its own cells helps.
-        candidates += [c for c in support - hidden if counts.get(c, 0) > 0]
-    if candidates:
-        hidden.add(min(candidates, key=lambda c: (counts[c], repr(c))))
-        return
+    candidates = [c for c in near - hidden if counts.get(c, 0) > 0]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda c: (counts[c], repr(c)))
+
+
+def _total_candidate(
+    support: set[Key],
+    counts: Mapping[Any, int],
+    hidden_margins: set[Key],
+    by_cell: Mapping[Key, list[Margin]],
+) -> Key | None:
+    """The smallest published total over a cell of `support`."""
     totals = [m for cell in support for m in by_cell.get(cell, []) if m.name not in hidden_margins]
-    if totals:
-        chosen = min(totals, key=lambda m: (sum(counts.get(c, 0) for c in m.cells), repr(m.name)))
-        hidden_margins.add(chosen.name)
-        return
-    # Nothing left to withhold around it: withhold every cell of every equation near it.
-    hidden.update(c for c in near if counts.get(c, 0) > 0)
+    if not totals:
+        return None
+    chosen = min(totals, key=lambda m: (sum(counts.get(c, 0) for c in m.cells), repr(m.name)))
+    return chosen.name

@@ -67,6 +67,36 @@ def _case_op(
     return operation
 
 
+def _stats_op(summary: str, *, tenant: bool = False, csv: bool = False) -> dict[str, Any]:
+    """A statistics read: the period as ``from``/``to`` (YYYY-MM), public, cacheable."""
+    month = {"type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$"}
+    parameters: list[dict[str, Any]] = [
+        {"name": "from", "in": "query", "required": False, "schema": month,
+         "description": "First month; default 11 months before `to`."},
+        {"name": "to", "in": "query", "required": False, "schema": month,
+         "description": "Last month, at most the last complete one (the default)."},
+        _LANGUAGE,
+    ]  # fmt: skip
+    if tenant:
+        parameters.insert(0, _TENANT)
+    if csv:
+        parameters.append(
+            {"name": "table", "in": "query", "required": False, "schema": {"type": "string"},
+             "description": "cells (default) or another table of the JSON document"}
+        )  # fmt: skip
+        ok = {"description": "CSV, header row first; a withheld count is empty",
+              "content": {"text/csv": {"schema": {"type": "string"}}}}  # fmt: skip
+    else:
+        ok = _json({"$ref": _REF + "Stats"})
+    responses = {"200": ok, "304": {"description": "Not modified (ETag)"}}
+    responses["422"] = _error("Bad month, or the first month after the last")
+    if tenant:
+        responses["404"] = _error("No tenant")
+    return {"summary": summary, "parameters": parameters, "responses": responses}
+
+
+_COUNT = {"type": ["integer", "null"], "description": "null: withheld (below k)"}
+
 DOCUMENT: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {
@@ -88,6 +118,42 @@ DOCUMENT: dict[str, Any] = {
                 "parameters": [_TENANT],
                 "responses": {"200": _json({"$ref": _REF + "Forms"}), "404": _error("No tenant")},
             }
+        },
+        "/api/v1/tenants/{tenant}/stats": {
+            "get": _stats_op("A tenant's public statistics (docs/statistics.md)", tenant=True)
+        },
+        "/api/v1/tenants/{tenant}/stats.csv": {
+            "get": _stats_op("One table of a tenant's statistics as CSV", tenant=True, csv=True)
+        },
+        "/api/v1/inbox/rating": {
+            "post": {
+                "summary": "Rate the handling of the reporter's closed case (1-5 each)",
+                "security": _BEARER,
+                "parameters": [_LANGUAGE],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": {"$ref": _REF + "Rating"}}},
+                },
+                "responses": {
+                    "204": {"description": "Saved (a new rating replaces the old one)"},
+                    "401": _error("No session"),
+                    "409": _error("The case is not closed yet"),
+                    "422": _error("A score is not a whole number from 1 to 5"),
+                },
+            },
+            "get": {
+                "summary": "The reporter's own rating of their case",
+                "security": _BEARER,
+                "responses": {
+                    "200": _json({"$ref": _REF + "Rating"}),
+                    "401": _error("No session"),
+                    "404": _error("Not rated yet"),
+                },
+            },
+        },
+        "/api/v1/stats": {"get": _stats_op("The installation's public statistics")},
+        "/api/v1/stats.csv": {
+            "get": _stats_op("One table of the installation's statistics as CSV", csv=True)
         },
         "/api/v1/tenants/{tenant}/reports": {
             "post": {
@@ -379,6 +445,42 @@ DOCUMENT: dict[str, Any] = {
     "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         "schemas": {
+            "Rating": {
+                "type": "object",
+                "required": ["handling", "clarity"],
+                "properties": {
+                    "handling": {"type": "integer", "minimum": 1, "maximum": 5},
+                    "clarity": {"type": "integer", "minimum": 1, "maximum": 5},
+                },
+            },
+            "Stats": {
+                "type": "object",
+                "required": ["tenant", "from", "to", "suppressed_below", "cells"],
+                "properties": {
+                    "tenant": {"type": ["string", "null"]},
+                    "from": {"type": "string"},
+                    "to": {"type": "string"},
+                    "suppressed_below": {"type": "integer"},
+                    "licence": {"type": "string"},
+                    "total": _COUNT,
+                    "cells": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "tenant": {"type": "string"},
+                                "kind": {"type": "string"},
+                                "agency": {"type": "string"},
+                                "month": {"type": "string"},
+                                "status": {"type": "string"},
+                                "count": _COUNT,
+                            },
+                        },
+                    },
+                    "indicators": {"type": "object"},
+                },
+                "additionalProperties": {"type": "array", "items": {"type": "object"}},
+            },
             "Error": {
                 "type": "object",
                 "required": ["error"],

@@ -33,3 +33,27 @@ def indicator(cells: Iterable[Hashable], order: Sequence[Hashable]) -> list[Frac
 def determined(published: Sequence[list[Fraction]], target: list[Fraction]) -> bool:
     """Whether `target` is a linear combination of the `published` rows."""
     return rank([*published, target]) == rank(published)
+
+
+class Span:
+    """The row space of published rows, reduced once, to test many targets against."""
+
+    def __init__(self, published: Sequence[Sequence[Fraction]]) -> None:
+        self.pivots: list[tuple[int, list[Fraction]]] = []
+        for row in published:
+            reduced = self._reduce(list(row))
+            lead = next((i for i, a in enumerate(reduced) if a != 0), None)
+            if lead is not None:
+                scale = reduced[lead]
+                self.pivots.append((lead, [a / scale for a in reduced]))
+
+    def _reduce(self, row: list[Fraction]) -> list[Fraction]:
+        for lead, pivot in self.pivots:
+            factor = row[lead]
+            if factor != 0:
+                row = [a - factor * b for a, b in zip(row, pivot, strict=True)]
+        return row
+
+    def contains(self, target: Sequence[Fraction]) -> bool:
+        """Whether `target` is a linear combination of the published rows."""
+        return not any(self._reduce(list(target)))
