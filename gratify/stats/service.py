@@ -64,7 +64,7 @@ def parse_period(first: str | None, last: str | None, today: dt.date) -> Period:
     if errors:
         raise InvalidInput(N_("The period has mistakes."), fields=errors)
     end = last or newest
-    start = first if first is not None else _shift(end, -11)
+    start = first if first is not None else shift_month(end, -11)
     if end > newest:
         raise InvalidInput(
             N_("Statistics cover complete months only: the last one is %(month)s."),
@@ -204,7 +204,7 @@ class StatisticsService:
         )
 
 
-def _shift(month: str, by: int) -> str:
+def shift_month(month: str, by: int) -> str:
     index = int(month[:4]) * 12 + int(month[5:]) - 1 + by
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
 

@@ -4,7 +4,6 @@ counts are exact or withheld, the period is checked, answers are cacheable."""
 from __future__ import annotations
 
 import csv
-
 import datetime as dt
 import io
 import re

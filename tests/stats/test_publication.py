@@ -51,7 +51,7 @@ def _total_test(name: Any) -> Callable[[Atom], bool]:
     what, tenant, *rest = name
 
     def scope(a: Atom) -> bool:
-        return tenant == ALL or a[0] == tenant
+        return bool(tenant == ALL or a[0] == tenant)
 
     match what:
         case "total":
@@ -95,9 +95,11 @@ def test_published_counts_are_exact_and_withheld_ones_cannot_be_worked_out(
         counts[i] += 1
     rows = [
         Row(t, "2026-01", kind, agency, service, status, bracket, outcome, n)
-        for (t, kind, agency, service, status, bracket, outcome), n in zip(ATOMS, counts, strict=True)
+        for (t, kind, agency, service, status, bracket, outcome), n in zip(
+            ATOMS, counts, strict=True
+        )
         if n
-    ]  # fmt: skip
+    ]
     figures = publish_month("2026-01", rows, k)
 
     def true_value(test: Callable[[Atom], bool]) -> int:
@@ -122,7 +124,7 @@ def test_published_counts_are_exact_and_withheld_ones_cannot_be_worked_out(
             published.append(_vector(test))
     span = Span(published)
     for name, vector, value in withheld:
-        assert 0 < value, name  # only counts above zero are ever withheld
+        assert value > 0, name  # only counts above zero are ever withheld
         if value < k:
             assert not span.contains(vector), name
     # Every small count is withheld.
