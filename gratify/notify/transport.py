@@ -13,7 +13,7 @@ import os
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiosmtplib
 
@@ -43,25 +43,30 @@ class Transport(Protocol):
 @dataclasses.dataclass(frozen=True, slots=True)
 class SmtpTransport:
     """``smtp://user:password@host:port`` (STARTTLS, required when there is a password;
-    otherwise used when offered) or ``smtps://…`` (TLS from the start)."""
+    otherwise used when offered) or ``smtps://…`` (TLS from the start). The server's
+    certificate is always checked, against the system's authorities or, with
+    ``?cafile=/path/ca.pem``, against that file (a private mail relay)."""
 
     hostname: str
     port: int
     username: str | None = None
     password: str | None = dataclasses.field(default=None, repr=False)
     tls: bool = False
+    cafile: str | None = None
     timeout: float = SMTP_TIMEOUT
 
     @classmethod
     def from_url(cls, url: str) -> SmtpTransport:
         parts = urlsplit(url)
         tls = parts.scheme == "smtps"
+        cafile = parse_qs(parts.query).get("cafile", [None])[0]
         return cls(
             hostname=parts.hostname or "localhost",
             port=parts.port or (465 if tls else 587),
             username=unquote(parts.username) if parts.username else None,
             password=unquote(parts.password) if parts.password else None,
             tls=tls,
+            cafile=cafile,
         )
 
     async def send(self, mail_id: int, message: EmailMessage) -> None:
@@ -76,6 +81,7 @@ class SmtpTransport:
                 password=self.password,
                 use_tls=self.tls,
                 start_tls=False if self.tls else start_tls,
+                cert_bundle=self.cafile,
                 timeout=self.timeout,
             )
         except aiosmtplib.SMTPRecipientsRefused as refused:
