@@ -163,10 +163,12 @@ def suppress(
     for margin in margins:
         for cell in margin.cells:
             by_cell.setdefault(cell, []).append(margin)
-    neighbours: dict[Key, set[Key]] = {}
+    # The equations each cell is in (totals and identities), to find its neighbours only
+    # when it needs a complement: most publications need none.
+    groups: dict[Key, list[frozenset[Key]]] = {}
     for group in [m.cells for m in margins] + [i.left | i.right for i in identities]:
         for cell in group:
-            neighbours.setdefault(cell, set()).update(group)
+            groups.setdefault(cell, []).append(group)
     margin_by_name = {m.name: m for m in margins}
     while True:
         state = Suppressed(frozenset(hidden), frozenset(hidden_margins))
@@ -180,7 +182,7 @@ def suppress(
         # when no cell can be: withholding a total hides more than it protects.
         added = False
         for support in supports:
-            cell = _cell_candidate(support, counts, hidden, neighbours)
+            cell = _cell_candidate(support, counts, hidden, groups)
             if cell is not None:
                 hidden.add(cell)
                 added = True
@@ -206,12 +208,13 @@ def _cell_candidate(
     support: set[Key],
     counts: Mapping[Any, int],
     hidden: set[Key],
-    neighbours: Mapping[Key, set[Key]],
+    groups: Mapping[Key, list[frozenset[Key]]],
 ) -> Key | None:
     """The smallest published non-zero cell sharing an equation with `support` (or in it)."""
     near: set[Key] = set(support)
     for cell in support:
-        near |= neighbours.get(cell, set())
+        for group in groups.get(cell, []):
+            near |= group
     candidates = [c for c in near - hidden if counts.get(c, 0) > 0]
     if not candidates:
         return None
