@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gratify.accounts.models import Agency, Service, Tenant
 from gratify.stats.models import StatsCell, StatsDue, StatsDuration, StatsRating
-from gratify.stats.publication import Row
+from gratify.stats.publication import BROKER, GRATIFICATION
+from gratify.stats.suppression import Key
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -54,22 +54,41 @@ async def load_names(session: AsyncSession) -> Names:
     return Names(tenants, agencies, services)
 
 
-async def load_cells(session: AsyncSession, names: Names, first: str, last: str) -> list[Row]:
-    """The counter rows of every tenant for the months `first`..`last` (YYYY-MM)."""
+async def load_detail(
+    session: AsyncSession, names: Names, first: str, last: str
+) -> dict[str, dict[Key, int]]:
+    """The detail cells of `publication` per month, counted by the database: the cube
+    (tenant, kind, agency, status), the broker hotspots (tenant, agency, service) and the
+    KPK outcomes (tenant, outcome, bracket). Far fewer rows than the counters."""
     c = StatsCell
-    rows = await session.execute(
-        select(
-            c.tenant_id, c.month, c.kind, c.agency_id, c.service_id, c.status,
-            c.value_bracket, c.kpk_outcome, c.n,
-        ).where(c.month >= first, c.month <= last, c.n > 0)
-    )  # fmt: skip
-    return [
-        Row(
-            names.tenant_slug(t), month, kind, names.agency_slug(a), names.service_slug(s),
-            status, bracket, outcome, n,
-        )
-        for t, month, kind, a, s, status, bracket, outcome, n in rows
-    ]  # fmt: skip
+    within = (c.month >= first, c.month <= last, c.n > 0)
+    out: dict[str, dict[Key, int]] = {}
+
+    def add(month: str, key: Key, n: object) -> None:
+        out.setdefault(month, {})[key] = int(n)  # type: ignore[call-overload]
+
+    cube = await session.execute(
+        select(c.month, c.tenant_id, c.kind, c.agency_id, c.status, func.sum(c.n))
+        .where(*within)
+        .group_by(c.month, c.tenant_id, c.kind, c.agency_id, c.status)
+    )
+    for month, t, kind, a, status, n in cube:
+        add(month, ("c", names.tenant_slug(t), kind, names.agency_slug(a), status), n)
+    hotspots = await session.execute(
+        select(c.month, c.tenant_id, c.agency_id, c.service_id, func.sum(c.n))
+        .where(*within, c.kind == BROKER)
+        .group_by(c.month, c.tenant_id, c.agency_id, c.service_id)
+    )
+    for month, t, a, s, n in hotspots:
+        add(month, ("h", names.tenant_slug(t), names.agency_slug(a), names.service_slug(s)), n)
+    outcomes = await session.execute(
+        select(c.month, c.tenant_id, c.kpk_outcome, c.value_bracket, func.sum(c.n))
+        .where(*within, c.kind == GRATIFICATION, c.kpk_outcome != "")
+        .group_by(c.month, c.tenant_id, c.kpk_outcome, c.value_bracket)
+    )
+    for month, t, outcome, bracket, n in outcomes:
+        add(month, ("o", names.tenant_slug(t), outcome, bracket), n)
+    return out
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -133,7 +152,3 @@ async def load_ratings(
     for question, score, n in await session.execute(query):
         out.setdefault(question, {})[int(score)] = int(n)
     return out
-
-
-def months_of(rows: Sequence[Row]) -> set[str]:
-    return {r.month for r in rows}

@@ -112,7 +112,11 @@ def _margins(counts: Mapping[Key, int]) -> tuple[list[Margin], list[Identity]]:
 
 def publish_month(month: str, rows: Sequence[Row], k: int) -> MonthFigures:
     """Suppress one month of the installation and return what may be shown."""
-    counts = _detail(rows)
+    return publish_counts(month, _detail(rows), k)
+
+
+def publish_counts(month: str, counts: Mapping[Key, int], k: int) -> MonthFigures:
+    """`publish_month` from the detail cells already counted (keys as documented above)."""
     margins, identities = _margins(counts)
     withheld: Suppressed = suppress(counts, margins, k, identities)
     cells = {key: (None if key in withheld.cells else n) for key, n in counts.items()}

@@ -23,10 +23,9 @@ from gratify.stats.derived import Durations, Satisfaction, durations, satisfacti
 from gratify.stats.publication import (
     ALL,
     MonthFigures,
-    Row,
     months_between,
     period_sum,
-    publish_month,
+    publish_counts,
 )
 from gratify.stats.suppression import Key
 
@@ -175,7 +174,7 @@ class StatisticsService:
                 tenant_id = names.tenant_id(scope)
                 if tenant_id is None:
                     raise NotFound()
-            rows = await aggregates.load_cells(session, names, period.first, period.last)
+            detail = await aggregates.load_detail(session, names, period.first, period.last)
             first_day = dt.date.fromisoformat(period.first + "-01")
             last_day = _month_end(period.last)
             milestones = await aggregates.load_milestones(
@@ -185,10 +184,7 @@ class StatisticsService:
                 session, period.first, period.last, tenant_id, self.today()
             )
             ratings = await aggregates.load_ratings(session, period.first, period.last, tenant_id)
-        by_month: dict[str, list[Row]] = {m: [] for m in period.months}
-        for row in rows:
-            by_month[row.month].append(row)
-        months = [publish_month(m, by_month[m], self.k) for m in period.months]
+        months = [publish_counts(m, detail.get(m, {}), self.k) for m in period.months]
         return Report(
             scope=scope,
             scope_name=names.tenants[tenant_id][1] if tenant_id is not None else "",
