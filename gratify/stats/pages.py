@@ -188,7 +188,7 @@ async def _page(request: Request, scope: str) -> Response:
     if error:
         return response
     etag = '"' + hashlib.sha256(bytes(response.body)).hexdigest()[:32] + '"'
-    headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL, "Vary": "Accept-Language, Cookie"}
+    headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL, "Vary": "Cookie"}
     if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
         return Response(status_code=304, headers=headers)
     response.headers.update(headers)

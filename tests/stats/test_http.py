@@ -11,6 +11,7 @@ import re
 import httpx
 
 from gratify.intake.service import IntakeContext, ReportDraft, file_report
+from tests.web.htmlcheck import inline_code
 
 FEBRUARY = dt.datetime(2024, 2, 14, 3, 0, tzinfo=dt.UTC)
 
@@ -91,7 +92,15 @@ async def test_page_json_and_csv_agree_and_small_counts_are_withheld(
         shown = _counts(page.text, name)
         assert shown == [r["count"] for r in data[name]], name
     assert "<svg" in page.text
-    assert "<title" in page.text
+    assert 'role="img"' in page.text
+    assert "<desc" in page.text  # the chart's figures in words
+    assert inline_code(page.text) == []
+    assert "Laporan masuk menurut jenis" in page.text
+    english = await client.get("/stats/metro", params=PERIOD, headers={"Cookie": "lang=en"})
+    assert "Reports received by kind" in english.text
+    assert _counts(english.text, "by_kind") == _counts(page.text, "by_kind")
+    # Nothing is loaded from elsewhere: every src and stylesheet is this site's.
+    assert not re.findall(r'(?:src|href)="(?:https?:)?//', page.text)
 
 
 def _counts(html: str, table: str) -> list[int | None]:
