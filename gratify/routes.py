@@ -97,6 +97,8 @@ def routes(settings: Settings) -> list[BaseRoute]:
               name="admin_reset_totp"),                                                # admin
         Route("/admin/pengguna/{username}/peran", admin.change_role, methods=POST,
               name="admin_change_role"),                                               # admin
+        Route("/admin/pengguna/{username}/kontak", admin.change_contact, methods=POST,
+              name="admin_change_contact"),                                            # admin
         Route("/admin/hasil", admin.result_page, methods=GET, name="admin_result"),     # admin
         Route("/admin/surat", mail_pages.dead_letters_page, methods=GET,
               name="admin_mail"),                                                      # admin

@@ -7,7 +7,7 @@ Admins (everyone else gets the 404 of a page that does not exist):
 - ``GET /admin/pengguna/{username}``: one account and what can be done to it; the forms
   post to ``…/nonaktif``, ``…/aktif``, ``…/kata-sandi`` (a new password: the person loses
   their cases until a supervisor gives them back), ``…/totp`` (a new authenticator app)
-  and ``…/peran`` (role and unit).
+  ``…/peran`` (role and unit) and ``…/kontak`` (e-mail address and mail language).
 - ``GET /admin/hasil``: what an action left to show once: the QR code and URI of a new
   authenticator secret, or the cases a password reset took away and what to do next.
 
@@ -33,7 +33,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from gratify.accounts import admin
+from gratify.accounts import admin, contact
 from gratify.accounts.auth import Handler
 from gratify.accounts.keys import Keyring
 from gratify.accounts.totp import qr_svg, secret_of_uri
@@ -78,6 +78,7 @@ ROLE_CHANGED = N_("The role of %(name)s is now: %(role)s.")
 KEYS_REMOVED = N_(
     "%(name)s can no longer read %(count)s cases that are not for their new role or unit."
 )
+CONTACT_CHANGED = N_("The e-mail address and language of %(name)s were saved.")
 REGRANTED = N_("%(name)s was given access to %(count)s more cases of the unit.")
 QR_LABEL = N_("QR code to set up the authenticator app of %(name)s")
 
@@ -92,8 +93,8 @@ def _keyring(request: Request) -> Keyring:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Flash:
-    """`kind`: ``added``, ``totp``, ``password``, ``enabled``, ``disabled``, ``role`` or
-    ``regrant``. `uri` holds an authenticator secret: shown once, never logged."""
+    """`kind`: ``added``, ``totp``, ``password``, ``enabled``, ``disabled``, ``role``,
+    ``contact`` or ``regrant``. `uri` holds an authenticator secret: shown once, never logged."""
 
     kind: str
     username: str
@@ -194,6 +195,8 @@ def _notice(flash: Flash | None) -> str | None:
         return text
     if flash.kind == "regrant":
         return gettext(REGRANTED, name=name, count=flash.count)
+    if flash.kind == "contact":
+        return gettext(CONTACT_CHANGED, name=name)
     return None
 
 
@@ -350,7 +353,7 @@ async def _user_action(request: Request, form: str) -> Response:
         return handler
     username: str = request.path_params["username"]
     # The buttons alone (enable, disable, a new QR code) send nothing to read.
-    values = await _read_form(request) if form in ("password", "role") else {}
+    values = await _read_form(request) if form in ("password", "role", "contact") else {}
     ctx = intake_context(request)
     user_path = request.app.url_path_for("admin_user", username=username)
     try:
@@ -362,6 +365,11 @@ async def _user_action(request: Request, form: str) -> Response:
             return _redirect_with_flash(
                 request, handler, RESULT_PATH, "password", username, count=reset.cases_lost
             )
+        if form == "contact":
+            email = values.get("email", "").strip() or None
+            language = values.get("language", "")
+            await contact.change_contact(ctx, handler, username, email, language)
+            return _redirect_with_flash(request, handler, user_path, "contact", username)
         if form == "totp":
             enrolment = await admin.reset_totp(ctx, handler, username)
             return _redirect_with_flash(
@@ -406,6 +414,11 @@ async def reset_totp(request: Request) -> Response:
 async def change_role(request: Request) -> Response:
     """``POST /admin/pengguna/{username}/peran``: role and unit."""
     return await _user_action(request, "role")
+
+
+async def change_contact(request: Request) -> Response:
+    """``POST /admin/pengguna/{username}/kontak``: e-mail address and mail language."""
+    return await _user_action(request, "contact")
 
 
 # What an action left to show once --------------------------------------------------------

@@ -130,6 +130,11 @@ CATALOGUE: dict[str, Event] = _events(
         N_("A staff member's role or unit changed."),
         ("user", "from", "to", "unit"),
     ),
+    Event(
+        "account.contact.changed",
+        N_("A staff member's e-mail address or mail language changed."),
+        ("user", "language", "has_email"),
+    ),
     Event("account.disabled", N_("A staff member's account was disabled."), ("user",)),
     Event("account.enabled", N_("A disabled account was enabled again."), ("user",)),
     # Mail
