@@ -65,5 +65,6 @@ async def test_the_app_signs_checkpoints_and_sweeps_uploads(app: Starlette) -> N
         "audit checkpoints": dt.timedelta(hours=1),
         "abandoned uploads": dt.timedelta(minutes=15),
         "mail outbox": dt.timedelta(seconds=5),
+        "sent mail purge": dt.timedelta(hours=1),
         "deadline reminders": dt.timedelta(minutes=30),
     }

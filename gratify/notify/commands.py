@@ -48,7 +48,9 @@ def notify_run(args: argparse.Namespace) -> int:
             if args.once:
                 now = utc_now()
                 reminders = await scan_deadlines(db, settings.timezone, now)
-                outcome = await sender_for(settings, db).run_until_idle(now)
+                sender = sender_for(settings, db)
+                outcome = await sender.run_until_idle(now)
+                await sender.purge(now)
                 print(
                     f"reminders queued: {reminders}, sent: {outcome.sent}, "
                     f"to retry: {outcome.retrying}, dead: {outcome.dead}"

@@ -8,7 +8,7 @@ from gratify.background import Job
 from gratify.db.engine import Database
 from gratify.notify.deadlines import SCAN_EVERY, scan_deadlines
 from gratify.notify.messages import Composer
-from gratify.notify.sender import SEND_EVERY, Sender
+from gratify.notify.sender import PURGE_EVERY, SEND_EVERY, Sender
 from gratify.notify.transport import transport_for
 from gratify.settings import Settings
 
@@ -23,10 +23,12 @@ def sender_for(settings: Settings, db: Database) -> Sender:
 
 
 def notify_jobs(settings: Settings, db: Database) -> list[Job]:
-    """Sending due mail every few seconds, and queueing deadline reminders."""
+    """Sending due mail every few seconds, deleting old sent mail, queueing deadline
+    reminders."""
     sender = sender_for(settings, db)
     return [
         Job("mail outbox", SEND_EVERY, sender.run_once),
+        Job("sent mail purge", PURGE_EVERY, sender.purge),
         Job(
             "deadline reminders",
             SCAN_EVERY,

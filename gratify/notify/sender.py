@@ -34,6 +34,7 @@ from gratify.notify.transport import DeliveryFailure, PermanentFailure, Transpor
 logger = logging.getLogger(__name__)
 
 SEND_EVERY = dt.timedelta(seconds=5)
+PURGE_EVERY = dt.timedelta(hours=1)
 CLAIM_BATCH = 20
 LEASE = dt.timedelta(minutes=5)
 MAX_ATTEMPTS = 16
@@ -69,14 +70,17 @@ class Sender:
     async def claim(self, now: dt.datetime) -> tuple[str, list[Mail]]:
         """Claim up to `batch` due mails (and mails of a sender whose lease ran out)."""
         token = secrets.token_hex(16)
+        is_due = or_(
+            and_(Mail.status.in_((PENDING, RETRY)), Mail.not_before <= now),
+            and_(Mail.status == SENDING, Mail.lease_until < now),
+        )
+        # A read first: most rounds find nothing, and then take no write lock (SQLite has one).
+        async with self.db.reading() as session:
+            if await session.scalar(select(Mail.id).where(is_due).limit(1)) is None:
+                return token, []
         due = (
             select(Mail.id)
-            .where(
-                or_(
-                    and_(Mail.status.in_((PENDING, RETRY)), Mail.not_before <= now),
-                    and_(Mail.status == SENDING, Mail.lease_until < now),
-                )
-            )
+            .where(is_due)
             .order_by(Mail.not_before, Mail.id)
             .limit(self.batch)
             .with_for_update(skip_locked=True)
@@ -110,7 +114,7 @@ class Sender:
             )
 
     async def run_once(self, now: dt.datetime) -> Outcome:
-        """One round: claim what is due, send it, record each result; purge old sent mail."""
+        """One round: claim what is due, send it, record each result."""
         token, mails = await self.claim(now)
         sent = retrying = dead = 0
         for mail in mails:
@@ -133,8 +137,6 @@ class Sender:
                 continue
             sent += 1
             await self._finish(mail, token, status=SENT, sent_on=now.date(), last_error=None)
-        if not mails:
-            await self.purge(now)
         return Outcome(sent, retrying, dead)
 
     async def run_until_idle(self, now: dt.datetime, rounds: int = 100) -> Outcome:

@@ -78,3 +78,15 @@ def test_a_recipient_needs_an_address_and_an_active_account() -> None:
     assert Recipient.of(user) is None
     user.active, user.language = True, "fr"
     assert Recipient.of(user) == Recipient(1, 2, "a@example.go.id", "id")
+
+
+async def test_sent_mail_is_deleted_after_a_week(mail_ctx: IntakeContext, smtp: SmtpServer) -> None:
+    to = await _recipient(mail_ctx)
+    async with mail_ctx.db.writing() as session:
+        await queue_notice(session, to, "new_cases", NOW)
+    sender = smtp_sender(mail_ctx.db, smtp.url)
+    await sender.run_until_idle(window_end(NOW))
+    await sender.purge(window_end(NOW) + dt.timedelta(days=6))
+    assert len(await mails(mail_ctx.db)) == 1
+    await sender.purge(window_end(NOW) + dt.timedelta(days=7, seconds=1))
+    assert await mails(mail_ctx.db) == []
