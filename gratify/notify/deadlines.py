@@ -15,12 +15,11 @@ import logging
 import zoneinfo
 
 from sqlalchemy import exists, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from gratify.db.engine import Database
 from gratify.intake.models import Case
 from gratify.notify.models import DeadlineReminder
-from gratify.notify.service import notify_case
+from gratify.notify.service import dialect_insert, notify_case
 from gratify.rules.calendar import CalendarNotCovered, WorkingDayCalendar
 from gratify.rules.holidays import load_calendar
 
@@ -66,9 +65,7 @@ def _kind(due_on: dt.date, today: dt.date) -> str:
 
 async def _scan_batch(db: Database, today: dt.date, last_day: dt.date, now: dt.datetime) -> int:
     async with db.writing() as session:
-        insert = (
-            postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-        )
+        insert = dialect_insert(session)
         missed_done = exists().where(
             DeadlineReminder.case_id == Case.id,
             DeadlineReminder.due_on == Case.due_on,

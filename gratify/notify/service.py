@@ -17,6 +17,7 @@ import dataclasses
 import datetime as dt
 import math
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -75,7 +76,8 @@ async def queue_account_mail(
         await queue_mail(session, to, template, now)
 
 
-def _insert(session: AsyncSession):  # type: ignore[no-untyped-def]
+def dialect_insert(session: AsyncSession) -> Any:
+    """The dialect's INSERT construct, for ON CONFLICT (both dialects have it, differently)."""
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
@@ -119,7 +121,7 @@ async def queue_notice(
     if previous is not None:
         not_before = max(not_before, previous + SPACING)
     counts = {name: (count if name == notice else 0) for name in NOTICES}
-    insert = _insert(session)
+    insert = dialect_insert(session)
     statement = insert(Mail).values(
         tenant_id=to.tenant_id,
         user_id=to.user_id,
