@@ -8,6 +8,7 @@ import dataclasses
 import datetime as dt
 
 from gratify.intake import inbox
+from gratify.intake.evidence import attach_evidence
 from gratify.intake.service import IntakeContext, ReportDraft, file_report
 from gratify.notify.messages import Composer
 from gratify.notify.models import SENT
@@ -152,3 +153,12 @@ def _plain(row: object) -> _Row:
 async def test_staff_without_an_address_get_no_mail(mail_ctx: IntakeContext) -> None:
     await file_report(mail_ctx, "pringsewu", broker(), now=NOW)  # its staff have none
     assert await mails(mail_ctx.db) == []
+
+
+async def test_evidence_from_the_reporter_counts_as_a_reply(mail_ctx: IntakeContext) -> None:
+    filed = await file_report(mail_ctx, "metro", broker("x"), now=NOW)
+    session = await inbox.open_inbox(mail_ctx, "metro", filed.receipt.formatted, NOW)
+    case_id, _key = await inbox.session_case_key(mail_ctx, session.token, NOW)
+    await attach_evidence(mail_ctx, case_id, [], NOW + dt.timedelta(minutes=1))
+    replies = {m.recipient: m.replies for m in await mails(mail_ctx.db)}
+    assert replies == {HANDLER: 1, SUPERVISOR: 1}
