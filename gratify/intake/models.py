@@ -105,11 +105,17 @@ class CaseKey(Base):
             *("user_id", "unit_id", "received_on", "case_id"),
             *("status", "kind", "agency_id", "due_on"),
         ),
+        # Each covers every column the inbox tests: the planner may count along any.
         Index(
             "ix_case_keys_inbox_status",
             *("user_id", "unit_id", "status", "received_on", "case_id"),
+            *("kind", "agency_id", "due_on"),
         ),
-        Index("ix_case_keys_inbox_due", "user_id", "unit_id", "due_on", "case_id"),
+        Index(
+            "ix_case_keys_inbox_due",
+            *("user_id", "unit_id", "due_on", "case_id"),
+            *("status", "kind", "agency_id", "received_on"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
