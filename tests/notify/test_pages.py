@@ -16,7 +16,7 @@ from gratify.accounts.models import Tenant, User
 from gratify.accounts.users import NewUser
 from gratify.audit.models import AuditEntry
 from gratify.intake.service import IntakeContext
-from gratify.notify.models import DEAD, RETRY, Mail
+from gratify.notify.models import DEAD, RETRY, SENT, Mail
 from gratify.notify.service import queue_account_mail
 from gratify.settings import Settings
 from tests.conftest import sign_in_page
@@ -26,8 +26,10 @@ NOW = dt.datetime(2026, 11, 23, 3, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
-def app_settings(mail_installation: Settings) -> Settings:
-    return mail_installation
+def app_settings(mail_installation: Settings, smtp: SmtpServer) -> Settings:
+    """The app's own sender (every worker runs one, on the real clock) may deliver a retried
+    mail before the test's does: both send to the test's server, which counts."""
+    return mail_installation.with_changes(smtp_url=smtp.url)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -113,7 +115,7 @@ async def test_an_admin_sees_and_retries_dead_letters(
     assert answer.status_code == 303
     assert answer.headers["location"] == "/admin/surat?dikirim=1"
     (mail,) = await mails(mail_ctx.db)
-    assert (mail.status, mail.attempts) == (RETRY, 0)
+    assert mail.status in (RETRY, SENT)  # SENT: the app's own sender was quicker
     async with mail_ctx.db.reading() as session:
         entry = await session.scalar(
             select(AuditEntry)
