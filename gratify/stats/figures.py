@@ -63,9 +63,6 @@ def tables(report: Report) -> dict[str, Table]:
     )
     out["by_kind"] = _period_table(report, "by_kind", "kind", ("kind",))
     out["by_status"] = _period_table(report, "by_status", "status", ("status",))
-    out["by_kind_status"] = _period_table(
-        report, "by_kind_status", "kind_status", ("kind", "status")
-    )
     if scope == ALL:
         out["by_tenant"] = Table(
             "by_tenant",
@@ -74,9 +71,6 @@ def tables(report: Report) -> dict[str, Table]:
         )
     else:
         out["by_agency"] = _period_table(report, "by_agency", "agency", ("agency",))
-        out["by_kind_agency"] = _period_table(
-            report, "by_kind_agency", "kind_agency", ("kind", "agency")
-        )
     hotspots = report.detail("h")
     out["hotspots"] = Table(
         "hotspots",

@@ -37,8 +37,6 @@ SECTIONS: tuple[tuple[str, str, str], ...] = (
     ("by_status", N_("Where the reports are now"), "bar"),
     ("hotspots", N_("Broker reports by office and service"), "bar"),
     ("kpk_outcomes", N_("KPK's decisions on gratification by value"), "bar"),
-    ("by_kind_agency", N_("Reports by kind and agency"), ""),
-    ("by_kind_status", N_("Reports by kind and status"), ""),
 )
 HEADINGS = {
     "tenant": N_("Region"),

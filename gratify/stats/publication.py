@@ -15,9 +15,8 @@ Detail cells (keys):
   bracket.
 
 Totals (names): ``("total", t)``, ``("kind", t, kind)``, ``("agency", t, agency)``,
-``("status", t, status)``, ``("kind_agency", t, kind, agency)``, ``("kind_status", t, kind,
-status)``, ``("outcome", t, outcome)``, ``("bracket", t, bracket)``, where ``t`` is a
-tenant's slug or ``"*"`` for the installation (no agency totals there: agencies belong
+``("status", t, status)``, ``("outcome", t, outcome)``, ``("bracket", t, bracket)``, where
+``t`` is a tenant's slug or ``"*"`` for the installation (no agency totals there: agencies belong
 to one tenant). A reader knows that an agency's hotspots add up to its broker reports:
 that is an `Identity` of the audit.
 """
@@ -90,10 +89,8 @@ def _margins(counts: Mapping[Key, int]) -> tuple[list[Margin], list[Identity]]:
                 put(("total", t), key)
                 put(("kind", t, kind), key)
                 put(("status", t, status), key)
-                put(("kind_status", t, kind, status), key)
                 if t != ALL:
                     put(("agency", t, agency), key)
-                    put(("kind_agency", t, kind, agency), key)
                     if kind == BROKER:
                         broker_rows.setdefault((tenant, agency), set()).add(key)
             elif table == "o":
