@@ -8,9 +8,10 @@ LOCKED``, so two senders never claim the same row; on SQLite the write transacti
 (``BEGIN IMMEDIATE``) serialises claims. Finishing a mail checks the claim token, so a
 sender whose lease ran out cannot overwrite the one that took over.
 
-Failures (`gratify.notify.transport`): a transient one (unreachable, 4xx) is retried after
-`backoff(attempts)`, 1 minute doubling up to 1 hour, and after `MAX_ATTEMPTS` attempts
-(about 10 hours) the mail is *dead*; a permanent one (5xx) is dead at once. Dead letters
+Failures (`gratify.notify.transport`): a transient one (unreachable, 4xx, or a 5xx to the
+login, greeting or sender) is retried after `backoff(attempts)`, 1 minute doubling up to 1
+hour, and after `MAX_ATTEMPTS` attempts (about 10 hours) the mail is *dead*; a permanent
+one (a 5xx refusing the recipient or the message) is dead at once. Dead letters
 wait for an admin (``/admin/surat``), who may send them again.
 
 A mail whose delivery succeeded but whose sender died before recording it is sent again

@@ -1,8 +1,10 @@
 """How a mail leaves: to the SMTP server of ``GRATIFY_SMTP_URL``, or to files for the operator.
 
 `SmtpTransport` sorts every failure into `TransientFailure` (connection refused or lost,
-time-out, a 4xx answer: try again later) or `PermanentFailure` (a 5xx answer: this server
-will not take this mail; it becomes a dead letter an admin can retry). Only the failure's
+time-out, a 4xx answer; also a 5xx to the greeting, the login or the sender address, which
+says the server or our configuration is wrong, not this mail: try again later) or
+`PermanentFailure` (a 5xx refusing this mail's recipient or content: this server will not
+take it; it becomes a dead letter an admin can retry). Only the failure's
 kind is kept ("smtp 451", "connection"): a server's text can echo an address or more.
 """
 
@@ -87,6 +89,14 @@ class SmtpTransport:
         except aiosmtplib.SMTPRecipientsRefused as refused:
             codes = [r.code for r in refused.recipients] or [550]
             raise _by_code(min(codes)) from None
+        except (
+            aiosmtplib.SMTPConnectResponseError,
+            aiosmtplib.SMTPHeloError,
+            aiosmtplib.SMTPAuthenticationError,
+            aiosmtplib.SMTPSenderRefused,
+        ) as setup:
+            # Every mail would fail alike: not a reason to give this one up at once.
+            raise TransientFailure(f"smtp {setup.code}") from None
         except aiosmtplib.SMTPResponseException as answer:
             raise _by_code(answer.code) from None
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:

@@ -73,7 +73,16 @@ class Mailbox:
         self.received: list[Received] = []
         self.answer = "250 OK"
         self.delay = 0.0
+        self.rcpt_answer = "250 OK"
         self.lock = threading.Lock()
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        if not self.rcpt_answer.startswith("250"):
+            return self.rcpt_answer
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         answer = self.answer

@@ -138,3 +138,14 @@ async def test_a_flaky_server_loses_nothing_and_sends_nothing_twice(
     upg = STAFF_EMAIL.format(username="upg-handler")
     assert len(smtp.mailbox.to(upg)) == 10
     assert all(CANARY not in r.text() for r in smtp.mailbox.received)
+
+
+async def test_an_unknown_address_is_a_dead_letter_at_once(
+    mail_ctx: IntakeContext, smtp: SmtpServer
+) -> None:
+    smtp.mailbox.rcpt_answer = "550 5.1.1 no such user"
+    await _account_mail(mail_ctx, "upg-handler", NOW)
+    outcome = await smtp_sender(mail_ctx.db, smtp.url).run_until_idle(NOW)
+    assert (outcome.sent, outcome.dead) == (0, 1)
+    (mail,) = await mails(mail_ctx.db)
+    assert (mail.status, mail.attempts, mail.last_error) == (DEAD, 1, "smtp 550")

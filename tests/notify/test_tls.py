@@ -1,6 +1,7 @@
 """SMTP with STARTTLS and authentication, and with TLS from the start, against aiosmtpd
 with a certificate made for the test (trusted through ``?cafile=``). A password is never
-sent without TLS; a wrong one is a 5xx, so a dead letter."""
+sent without TLS; a wrong one is retried (a 5xx to the login is the configuration's fault,
+not the mail's)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from gratify.notify.transport import PermanentFailure, SmtpTransport, TransientFailure
+from gratify.notify.transport import SmtpTransport, TransientFailure
 from tests.notify.conftest import Mailbox, _free_port
 
 USER, PASSWORD = "gratify", "s3cret-relay-pass"
@@ -120,12 +121,13 @@ async def test_starttls_and_authentication(
     assert auth.logins == [(USER, True)]  # the password went over TLS only
 
 
-async def test_a_wrong_password_is_a_permanent_failure(
+async def test_a_wrong_password_is_retried_not_given_up(
     starttls_server: tuple[Mailbox, Authenticator, int], certificate: tuple[Path, Path]
 ) -> None:
     _mailbox, _auth, port = starttls_server
     url = f"smtp://{USER}:wrong@127.0.0.1:{port}?cafile={certificate[0]}"
-    with pytest.raises(PermanentFailure) as failure:
+    # Every mail would fail alike until the operator fixes it: retried, dead after the last.
+    with pytest.raises(TransientFailure) as failure:
         await SmtpTransport.from_url(url).send(1, _message())
     assert failure.value.kind == "smtp 535"
 
