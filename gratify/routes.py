@@ -102,6 +102,8 @@ def routes(settings: Settings) -> list[BaseRoute]:
         Route("/admin/hasil", admin.result_page, methods=GET, name="admin_result"),     # admin
         Route("/admin/surat", mail_pages.dead_letters_page, methods=GET,
               name="admin_mail"),                                                      # admin
+        Route("/admin/surat/kirim-ulang", mail_pages.retry_all, methods=POST,
+              name="admin_mail_retry_all"),                                            # admin
         Route("/admin/surat/{mail_id}/kirim-ulang", mail_pages.retry, methods=POST,
               name="admin_mail_retry"),                                                # admin
         Route("/admin/unit", admin.unit_page, methods=GET, name="admin_unit"),     # supervisor

@@ -140,8 +140,11 @@ CATALOGUE: dict[str, Event] = _events(
     # Mail
     Event(
         "mail.retried",
-        N_("An administrator sent a dead letter (a mail the server refused) again."),
-        ("mail", "template"),
+        N_(
+            "An administrator sent a dead letter (a mail the server refused) again, or all "
+            "of the region's (with their count)."
+        ),
+        ("mail", "template", "count"),
     ),
     # Settings
     Event(

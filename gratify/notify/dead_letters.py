@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gratify.accounts.admin import ADMIN, ONLY_ADMINS, Actor
@@ -82,3 +82,29 @@ async def retry_dead_letter(
             details={"mail": mail_id, "template": template},
             now=now,
         )
+
+
+async def retry_all_dead_letters(ctx: IntakeContext, admin: Actor, now: dt.datetime) -> int:
+    """Send every dead letter of the admin's tenant again (after the mail server or the
+    configuration was fixed); one trail entry with their count. How many."""
+    async with ctx.db.writing() as session:
+        await _check_admin(session, admin)
+        dead = (Mail.tenant_id == admin.tenant_id) & (Mail.status == DEAD)
+        count = int(await session.scalar(select(func.count(Mail.id)).where(dead)) or 0)
+        if count:
+            await session.execute(
+                update(Mail)
+                .where(dead)
+                .values(status=RETRY, attempts=0, not_before=now)
+                .execution_options(synchronize_session=False)
+            )
+            await record(
+                session,
+                keyring=ctx.keyring,
+                tenant_id=admin.tenant_id,
+                event="mail.retried",
+                actor=actor_user(admin.user_id),
+                details={"count": count},
+                now=now,
+            )
+        return count

@@ -1,6 +1,7 @@
 """The admin's dead-letter page: ``GET /admin/surat`` lists the tenant's dead letters,
 ``POST /admin/surat/{mail_id}/kirim-ulang`` sends one again (303 back). Anyone but an admin
-gets the 404 of a page that does not exist, as on the other admin pages."""
+gets the 404 of a page that does not exist, as on the other admin pages.
+``POST /admin/surat/kirim-ulang`` sends all of the region's dead letters again."""
 
 from __future__ import annotations
 
@@ -14,7 +15,11 @@ from gratify.accounts.users import ROLES
 from gratify.accounts.views import handler_or_redirect
 from gratify.errors import NotFound
 from gratify.intake.pages_support import intake_context, utc_now
-from gratify.notify.dead_letters import list_dead_letters, retry_dead_letter
+from gratify.notify.dead_letters import (
+    list_dead_letters,
+    retry_all_dead_letters,
+    retry_dead_letter,
+)
 from gratify.notify.messages import SUBJECTS
 from gratify.web.i18n import gettext
 from gratify.web.templating import render
@@ -60,4 +65,13 @@ async def retry(request: Request) -> Response:
     if not (isinstance(raw, str) and raw.isdigit() and 0 < len(raw) <= 18):
         raise NotFound()
     await retry_dead_letter(intake_context(request), handler, int(raw), utc_now())
+    return RedirectResponse(MAIL_PATH + "?dikirim=1", status_code=303)
+
+
+async def retry_all(request: Request) -> Response:
+    """``POST /admin/surat/kirim-ulang``."""
+    handler = await _admin(request)
+    if not isinstance(handler, Handler):
+        return handler
+    await retry_all_dead_letters(intake_context(request), handler, utc_now())
     return RedirectResponse(MAIL_PATH + "?dikirim=1", status_code=303)

@@ -92,8 +92,12 @@ async def _dead_letter(ctx: IntakeContext, tenant: str, username: str) -> int:
     user.email = user.email or "someone@example.go.id"
     async with ctx.db.writing() as session:
         await queue_account_mail(session, user, "totp_reset", NOW)
-        await session.execute(update(Mail).values(status=DEAD, attempts=1, last_error="smtp 550"))
-    (mail,) = [m for m in await mails(ctx.db) if m.tenant_id == user.tenant_id]
+        await session.execute(
+            update(Mail)
+            .where(Mail.user_id == user.id)
+            .values(status=DEAD, attempts=1, last_error="smtp 550")
+        )
+    (mail,) = [m for m in await mails(ctx.db) if m.user_id == user.id]
     return mail.id
 
 
@@ -148,3 +152,28 @@ async def test_only_admins_see_the_page(
 ) -> None:
     await sign_in_page(client, mail_installation, "metro", "inspektorat-handler")
     assert (await client.get("/admin/surat")).status_code == 404
+
+
+async def test_an_admin_sends_all_dead_letters_again(
+    mail_ctx: IntakeContext, mail_installation: Settings, client: httpx.AsyncClient
+) -> None:
+    await _dead_letter(mail_ctx, "metro", "upg-handler")
+    await _dead_letter(mail_ctx, "metro", "inspektorat-handler")
+    await _dead_letter(mail_ctx, "pringsewu", "upg-handler")
+    await sign_in_page(client, mail_installation, "metro", "admin")
+    assert "/admin/surat/kirim-ulang" in (await client.get("/admin/surat")).text
+    answer = await client.post("/admin/surat/kirim-ulang")
+    assert answer.status_code == 303
+    metro = await _admin(mail_ctx)
+    statuses = sorted((m.tenant_id == metro.tenant_id, m.status) for m in await mails(mail_ctx.db))
+    assert statuses[0] == (False, DEAD)  # another region's stays
+    assert {s for mine, s in statuses if mine} <= {RETRY, SENT}
+    assert len(statuses) == 3
+    async with mail_ctx.db.reading() as session:
+        entry = await session.scalar(
+            select(AuditEntry)
+            .where(AuditEntry.event == "mail.retried", AuditEntry.tenant_id == metro.tenant_id)
+            .order_by(AuditEntry.id.desc())
+        )
+    assert entry is not None
+    assert entry.details.replace(" ", "") == '{"count":2}'
