@@ -93,10 +93,8 @@ async def load_detail(
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Milestone:
-    """Cases of a tenant and kind received on `start` that reached `measure` on `end`."""
+    """Cases received on `start` that reached `measure` on `end` (in the scope)."""
 
-    tenant: str
-    kind: str
     measure: str
     start: dt.date
     end: dt.date
@@ -104,20 +102,21 @@ class Milestone:
 
 
 async def load_milestones(
-    session: AsyncSession, names: Names, first: dt.date, last: dt.date, tenant_id: int | None
+    session: AsyncSession, first: dt.date, last: dt.date, tenant_id: int | None
 ) -> list[Milestone]:
-    """Milestones of cases received between the two days (both included)."""
+    """Milestones of cases received between the two days (both included), of every
+    region and kind together: the medians and shares are over the whole scope."""
     d = StatsDuration
     query = (
-        select(d.tenant_id, d.kind, d.measure, d.start_on, d.end_on, func.sum(d.n))
+        select(d.measure, d.start_on, d.end_on, func.sum(d.n))
         .where(d.start_on >= first, d.start_on <= last, d.n > 0)
-        .group_by(d.tenant_id, d.kind, d.measure, d.start_on, d.end_on)
+        .group_by(d.measure, d.start_on, d.end_on)
     )
     if tenant_id is not None:
         query = query.where(d.tenant_id == tenant_id)
     return [
-        Milestone(names.tenant_slug(t), kind, measure, start, end, int(n))
-        for t, kind, measure, start, end, n in await session.execute(query)
+        Milestone(measure, start, end, int(n))
+        for measure, start, end, n in await session.execute(query)
     ]
 
 

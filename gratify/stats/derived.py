@@ -57,11 +57,15 @@ class Durations:
     kpk_in_time: float | None
 
 
-def durations(
-    milestones: Iterable[Milestone], working_days: Callable[[dt.date, dt.date], int], k: int
-) -> Durations:
-    """Medians over at least k cases; days outside the holiday calendar are left out."""
-    spans: dict[str, dict[int, int]] = {m: {} for m in (*MEASURES, "forwarded_to_kpk")}
+Spans = dict[str, dict[int, int]]  # measure -> working days -> cases
+
+
+def spans_of(
+    milestones: Iterable[Milestone], working_days: Callable[[dt.date, dt.date], int]
+) -> Spans:
+    """Working days to each milestone, counted; days outside the holiday calendar are
+    left out."""
+    spans: Spans = {m: {} for m in (*MEASURES, "forwarded_to_kpk")}
     for m in milestones:
         if m.measure not in spans:
             continue
@@ -70,6 +74,22 @@ def durations(
         except CalendarNotCovered:
             continue
         spans[m.measure][days] = spans[m.measure].get(days, 0) + m.n
+    return spans
+
+
+def merged(parts: Iterable[Spans]) -> Spans:
+    """Several months' spans added up."""
+    total: Spans = {m: {} for m in (*MEASURES, "forwarded_to_kpk")}
+    for part in parts:
+        for measure, days in part.items():
+            into = total.setdefault(measure, {})
+            for d, n in days.items():
+                into[d] = into.get(d, 0) + n
+    return total
+
+
+def durations(spans: Spans, k: int) -> Durations:
+    """Medians over at least k cases, and the share forwarded to KPK in time."""
     medians = {
         measure: weighted_median(spans[measure]) if sum(spans[measure].values()) >= k else None
         for measure in MEASURES

@@ -15,11 +15,22 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from gratify.db.engine import Database
 from gratify.errors import N_, InvalidInput, NotFound
 from gratify.rules.holidays import load_calendar
 from gratify.stats import aggregates
-from gratify.stats.derived import Durations, Satisfaction, durations, satisfaction, share
+from gratify.stats.derived import (
+    Durations,
+    Satisfaction,
+    Spans,
+    durations,
+    merged,
+    satisfaction,
+    share,
+    spans_of,
+)
 from gratify.stats.publication import (
     ALL,
     MonthFigures,
@@ -30,6 +41,8 @@ from gratify.stats.publication import (
 from gratify.stats.suppression import Key
 
 CACHE_SECONDS = 60.0
+# Medians and the KPK share move slowly: a month's working-day counts are kept longer.
+SPANS_SECONDS = 600.0
 MAX_MONTHS = 120
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
@@ -146,6 +159,49 @@ class StatisticsService:
         self._cache: dict[tuple[str, Period], tuple[float, Report]] = {}
         self._calendar = load_calendar()
         self._days: dict[tuple[dt.date, dt.date], int] = {}
+        self._spans_cache: dict[tuple[str, str], tuple[float, Spans]] = {}
+        self._months: dict[tuple[str, int], tuple[dict[Key, int], MonthFigures]] = {}
+
+    def _month(self, month: str, counts: dict[Key, int]) -> MonthFigures:
+        """One month's publication, computed again only when its counts changed (old
+        months rarely do: only when a case received then changes status)."""
+        key = (month, hash(frozenset(counts.items())))
+        figures = self._months.get(key)
+        if figures is None or figures[0] != counts:
+            if len(self._months) > 4096:
+                self._months.clear()
+            figures = (dict(counts), publish_counts(month, counts, self.k))
+            self._months[key] = figures
+        return figures[1]
+
+    async def _spans(
+        self, session: AsyncSession, scope: str, tenant_id: int | None, period: Period
+    ) -> Spans:
+        """The working days to each milestone over the period, from monthly counts kept
+        for `SPANS_SECONDS`; only the months missing are read (one range query)."""
+        now = self.clock()
+        missing = [
+            m
+            for m in period.months
+            if now - self._spans_cache.get((scope, m), (-SPANS_SECONDS, {}))[0] >= SPANS_SECONDS
+        ]
+        if missing:
+            rows = await aggregates.load_milestones(
+                session,
+                dt.date.fromisoformat(missing[0] + "-01"),
+                _month_end(missing[-1]),
+                tenant_id,
+            )
+            by_month: dict[str, list[aggregates.Milestone]] = {m: [] for m in missing}
+            for row in rows:
+                month = row.start.isoformat()[:7]
+                if month in by_month:
+                    by_month[month].append(row)
+            if len(self._spans_cache) > 4096:
+                self._spans_cache.clear()
+            for month, part in by_month.items():
+                self._spans_cache[(scope, month)] = (now, spans_of(part, self._working_days))
+        return merged(self._spans_cache[(scope, m)][1] for m in period.months)
 
     def _working_days(self, start: dt.date, end: dt.date) -> int:
         key = (start, end)
@@ -175,16 +231,12 @@ class StatisticsService:
                 if tenant_id is None:
                     raise NotFound()
             detail = await aggregates.load_detail(session, names, period.first, period.last)
-            first_day = dt.date.fromisoformat(period.first + "-01")
-            last_day = _month_end(period.last)
-            milestones = await aggregates.load_milestones(
-                session, names, first_day, last_day, tenant_id
-            )
+            spans = await self._spans(session, scope, tenant_id, period)
             open_cases, overdue = await aggregates.load_open(
                 session, period.first, period.last, tenant_id, self.today()
             )
             ratings = await aggregates.load_ratings(session, period.first, period.last, tenant_id)
-        months = [publish_counts(m, detail.get(m, {}), self.k) for m in period.months]
+        months = [self._month(m, detail.get(m, {})) for m in period.months]
         return Report(
             scope=scope,
             scope_name=names.tenants[tenant_id][1] if tenant_id is not None else "",
@@ -194,7 +246,7 @@ class StatisticsService:
             agencies={slug: name for slug, name in names.agencies.values()},
             services={slug: name for slug, name in names.services.values()},
             tenants={slug: name for slug, name in names.tenants.values()},
-            durations=durations(milestones, self._working_days, self.k),
+            durations=durations(spans, self.k),
             overdue_share=share(overdue, open_cases, self.k),
             satisfaction=satisfaction(ratings, self.k),
         )
