@@ -100,6 +100,10 @@ async def measure_pages(base: str, repeat: int, today: dt.date) -> list[Series]:
             _r, app_ms, _c = await inbox._timed(http, "/healthz")
             healthz.append(app_ms)
         out.append(Series("`GET /healthz` (baseline)", healthz))
+        # The first request after the start computes every month of its period.
+        cold_query = f"from={shift_month(last, -12)}&to={last}"
+        _r, cold_ms, _c = await inbox._timed(http, f"/api/v1/stats?{cold_query}")
+        out.append(Series("first request after the start (13 months computed)", [cold_ms]))
         for label, path, length in PAGES:
             computed = []
             for query in periods(last, length, repeat):
@@ -275,9 +279,11 @@ def render(runs: list[EngineRun], command: str) -> str:
         )
     lines += [
         "- Pages and JSON: the app's own time (`Server-Timing`), one request at a time; "
-        "*computed* = a different period each time (the results' cache missed, figures "
-        "computed from the aggregate rows, every month of the installation suppressed); "
-        "*cached* = the same period again. Goal: median under 100 ms.",
+        "*computed* = a different period each time (the results' cache missed: the "
+        "aggregate rows read and the figures assembled; a month whose counts did not "
+        "change is not suppressed again, so each request suppresses the one month new "
+        "to the sliding period); *cached* = the same period again. Goal: median under "
+        "100 ms.",
         "",
     ]
     for run in runs:
@@ -291,9 +297,9 @@ def render(runs: list[EngineRun], command: str) -> str:
         ]
         for s in run.pages:
             over = " (over goal)" if s.median >= GOAL_MS else ""
+            p95 = f"{s.p95:.1f} ms" if len(s.ms) > 1 else ""
             lines.append(
-                f"| {s.label} | **{s.median:.1f} ms**{over} | {s.p95:.1f} ms | "
-                f"{s.median / base:.0f} x |"
+                f"| {s.label} | **{s.median:.1f} ms**{over} | {p95} | {s.median / base:.0f} x |"
             )
         with_, without = run.submissions["with"], run.submissions["without"]
         tw, two = run.transitions["with"], run.transitions["without"]
