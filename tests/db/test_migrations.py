@@ -51,6 +51,10 @@ async def test_postgresql_migrates_to_head_and_matches_the_models() -> None:
         engine = create_engine(url)
         try:
             await _check_fresh_database(engine)
+            # The planner knows a key holder's unit follows from the holder (0012).
+            async with engine.connect() as conn:
+                names = (await conn.execute(text("SELECT stxname FROM pg_statistic_ext"))).all()
+            assert ("case_keys_user_unit",) in [tuple(n) for n in names]
         finally:
             await engine.dispose()
 
