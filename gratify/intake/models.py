@@ -112,6 +112,11 @@ class CaseKey(Base):
             *("kind", "agency_id", "due_on"),
         ),
         Index(
+            "ix_case_keys_inbox_kind",
+            *("user_id", "unit_id", "kind", "agency_id", "received_on", "case_id"),
+            *("status", "due_on"),
+        ),
+        Index(
             "ix_case_keys_inbox_due",
             *("user_id", "unit_id", "due_on", "case_id"),
             *("status", "kind", "agency_id", "received_on"),

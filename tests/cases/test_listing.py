@@ -101,3 +101,18 @@ async def test_a_handler_moved_to_another_unit_sees_that_unit(
     async with ctx.db.reading() as session:
         back = await list_cases(session, handler, InboxFilter(per_page=100), TODAY)
     assert case_id in {c.id for c in back.items}
+
+
+async def test_an_agency_filter_is_the_unit_s_region_s_agency(
+    ctx: IntakeContext, actor: ActorFor
+) -> None:
+    _, case_id = await _file(ctx, "metro")
+    handler = await actor("metro", "inspektorat-handler")
+    async with ctx.db.reading() as session:
+        same = await list_cases(
+            session, handler, InboxFilter(kind="broker", agency="disdukcapil", per_page=100), TODAY
+        )
+        unknown = await list_cases(session, handler, InboxFilter(agency="tidak-ada"), TODAY)
+    assert case_id in {c.id for c in same.items}
+    assert all((c.kind, c.agency) == ("broker", "disdukcapil") for c in same.items)
+    assert (unknown.items, unknown.total, unknown.counts) == ([], 0, {})
