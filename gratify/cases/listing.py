@@ -26,7 +26,7 @@ import datetime as dt
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gratify.accounts.models import Agency, Unit, User
+from gratify.accounts.models import Agency, Tenant, Unit, User
 from gratify.cases.access import CaseActor
 from gratify.intake.models import Case, CaseExclusion, CaseKey
 
@@ -89,15 +89,16 @@ def _conditions(
     if f.kind:
         conditions.append(CaseKey.kind == f.kind)
     if f.agency:
-        # An equality (the slug is unique in the unit's tenant), so that with a kind the
-        # page is one range of ``ix_case_keys_inbox_kind``; no such agency matches nothing.
-        agency = (
-            select(Agency.id)
-            .join(Unit, Unit.tenant_id == Agency.tenant_id)
-            .where(Agency.slug == f.agency, Unit.id == unit_id)
-            .scalar_subquery()
+        # The agency of that slug in each region whose cases reach this unit: its own,
+        # and those whose inspectorate it receives (the inbox's agency choices, merged by
+        # slug); no such agency matches nothing.
+        regions = (
+            select(Unit.tenant_id)
+            .where(Unit.id == unit_id)
+            .union(select(Tenant.id).where(Tenant.partner_unit_id == unit_id))
         )
-        conditions.append(CaseKey.agency_id == agency)
+        agencies = select(Agency.id).where(Agency.slug == f.agency, Agency.tenant_id.in_(regions))
+        conditions.append(CaseKey.agency_id.in_(agencies))
     if f.overdue is True:
         conditions += [CaseKey.due_on.is_not(None), CaseKey.due_on < today]
     elif f.overdue is False:

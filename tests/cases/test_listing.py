@@ -7,14 +7,14 @@ import datetime as dt
 
 from sqlalchemy import select, update
 
-from gratify.accounts.models import Unit, User
+from gratify.accounts.models import Tenant, Unit, User
 from gratify.cases import grants
 from gratify.cases.listing import InboxFilter, list_cases
 from gratify.cases.service import transition_case
 from gratify.intake.models import Case, CaseKey
-from gratify.intake.service import IntakeContext
+from gratify.intake.service import IntakeContext, ReportDraft
 from tests.cases.conftest import ActorFor
-from tests.cases.test_service import NOW, TODAY, _file
+from tests.cases.test_service import BROKER, NOW, TODAY, _file
 
 INBOX = ("unit_id", "status", "received_on", "kind", "agency_id", "due_on")
 
@@ -116,3 +116,27 @@ async def test_an_agency_filter_is_the_unit_s_region_s_agency(
     assert case_id in {c.id for c in same.items}
     assert all((c.kind, c.agency) == ("broker", "disdukcapil") for c in same.items)
     assert (unknown.items, unknown.total, unknown.counts) == ([], 0, {})
+
+
+async def test_an_agency_filter_includes_the_regions_the_unit_receives(
+    ctx: IntakeContext, actor: ActorFor
+) -> None:
+    """A report about metro's own inspectorate goes to its partner's unit; there it is
+    found under its agency's slug, as the inbox offers the partner region's agencies."""
+    draft = ReportDraft(
+        BROKER.kind, BROKER.agency, {**BROKER.answers, "concerns_inspectorate": "yes"}
+    )
+    _, case_id = await _file(ctx, "metro", draft)
+    async with ctx.db.reading() as session:
+        unit = await session.scalar(select(Case.unit_id).where(Case.id == case_id))
+        partner = await session.scalar(
+            select(Tenant.slug).join(Unit, Unit.tenant_id == Tenant.id).where(Unit.id == unit)
+        )
+    assert partner is not None
+    assert partner != "metro"
+    handler = await actor(partner, "inspektorat-handler")
+    async with ctx.db.reading() as session:
+        found = await list_cases(
+            session, handler, InboxFilter(kind="broker", agency=BROKER.agency, per_page=100), TODAY
+        )
+    assert case_id in {c.id for c in found.items}
