@@ -41,8 +41,11 @@ LEASE = dt.timedelta(minutes=5)
 MAX_ATTEMPTS = 16
 FIRST_BACKOFF = dt.timedelta(minutes=1)
 MAX_BACKOFF = dt.timedelta(hours=1)
-# Sent mails are kept this long (the spacing of digests reads them), then deleted.
-KEEP_SENT = dt.timedelta(days=7)
+# Sent mails are kept this long, then deleted: the spacing of digests (10 minutes) reads
+# them, and no longer. A mail's due time says within 30 seconds when a report was filed
+# or a reply sent (threat model, "Mail"): kept for days, it would be the submission time
+# the rest of the system refuses to store.
+KEEP_SENT = dt.timedelta(hours=1)
 
 
 def backoff(attempts: int) -> dt.timedelta:

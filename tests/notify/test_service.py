@@ -12,7 +12,7 @@ from sqlalchemy import select
 from gratify.accounts.models import Tenant, User
 from gratify.intake.service import IntakeContext
 from gratify.notify.models import PENDING, SENDING
-from gratify.notify.sender import SEND_EVERY
+from gratify.notify.sender import KEEP_SENT, SEND_EVERY
 from gratify.notify.service import (
     SPACING,
     WINDOW_SECONDS,
@@ -80,13 +80,17 @@ def test_a_recipient_needs_an_address_and_an_active_account() -> None:
     assert Recipient.of(user) == Recipient(1, 2, "a@example.go.id", "id")
 
 
-async def test_sent_mail_is_deleted_after_a_week(mail_ctx: IntakeContext, smtp: SmtpServer) -> None:
+async def test_sent_mail_is_deleted_after_an_hour(
+    mail_ctx: IntakeContext, smtp: SmtpServer
+) -> None:
     to = await _recipient(mail_ctx)
     async with mail_ctx.db.writing() as session:
         await queue_notice(session, to, "new_cases", NOW)
     sender = smtp_sender(mail_ctx.db, smtp.url)
     await sender.run_until_idle(window_end(NOW))
-    await sender.purge(window_end(NOW) + dt.timedelta(days=6))
+    # Kept while the spacing of the next digest needs it, and not much longer.
+    assert SPACING < KEEP_SENT <= dt.timedelta(hours=1)
+    await sender.purge(window_end(NOW) + KEEP_SENT - dt.timedelta(seconds=1))
     assert len(await mails(mail_ctx.db)) == 1
-    await sender.purge(window_end(NOW) + dt.timedelta(days=7, seconds=1))
+    await sender.purge(window_end(NOW) + KEEP_SENT + dt.timedelta(seconds=1))
     assert await mails(mail_ctx.db) == []
