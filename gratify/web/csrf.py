@@ -8,8 +8,13 @@ themselves and pages cannot forge (OWASP CSRF cheat sheet, "Fetch Metadata" and
 
 * ``Sec-Fetch-Site`` when present: only ``same-origin`` (our pages, htmx included) and
   ``none`` (the person's own action, e.g. a bookmark) pass;
-* else ``Origin`` when present: its host must be the request's own ``Host``; the opaque
-  origin ``null`` (sandboxed frames, privacy redirects) is refused.
+* else ``Origin`` when present: its host must be the request's own ``Host``. The opaque
+  origin ``null`` passes: our pages' ``no-referrer`` policy makes a browser send ``null``
+  with its own form posts (Fetch standard, "append a request Origin header"), and the
+  browsers that send no ``Sec-Fetch-Site`` (Safari before 16.4) would otherwise lock
+  people out. A forged post with ``null`` (from a sandboxed frame) still carries no
+  session cookie (``SameSite=Strict``), and an anonymous endpoint gains an attacker
+  nothing a direct request would not.
 
 A request with neither header is not from a current browser (every one sends ``Origin``
 with a POST) but a program: the API's clients, with bearer tokens that no other site
@@ -49,8 +54,10 @@ def is_cross_site(method: str, headers: dict[str, str]) -> bool:
         return False
     host = headers.get("host", "").strip().lower()
     parts = urlsplit(origin.strip())
+    if origin.strip() == "null":
+        return False
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        return True  # "null" or anything that is not a web origin
+        return True  # anything else that is not a web origin
     return parts.netloc.lower() != host
 
 

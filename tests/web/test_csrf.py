@@ -32,7 +32,11 @@ from gratify.web.csrf import is_cross_site
         ("POST", {"origin": "https://LAPOR.go.id", "host": "lapor.go.id"}, False),
         ("POST", {"origin": "http://lapor.go.id:8080", "host": "lapor.go.id"}, True),
         ("POST", {"origin": "https://lapor.go.id.evil.example", "host": "lapor.go.id"}, True),
-        ("POST", {"origin": "null", "host": "lapor.go.id"}, True),
+        # Our own pages send "null" (no-referrer policy) where Fetch Metadata is missing.
+        ("POST", {"origin": "null", "host": "lapor.go.id"}, False),
+        ("POST", {"origin": "null", "sec-fetch-site": "same-origin"}, False),
+        ("POST", {"origin": "null", "sec-fetch-site": "cross-site"}, True),
+        ("POST", {"origin": "file://", "host": "lapor.go.id"}, True),
         ("DELETE", {"origin": "https://evil.example", "host": "lapor.go.id"}, True),
         ("PUT", {"sec-fetch-site": "cross-site"}, True),
         ("PATCH", {"sec-fetch-site": "cross-site"}, True),
