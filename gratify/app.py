@@ -23,6 +23,7 @@ from gratify.notify.jobs import notify_jobs
 from gratify.routes import routes
 from gratify.server import quiet_data_bearing_loggers
 from gratify.settings import Settings
+from gratify.stats import stored as stored_publications
 from gratify.web.csrf import CrossSiteRequestMiddleware
 from gratify.web.errors import InternalErrorMiddleware, exception_handlers
 from gratify.web.headers import SecurityHeadersMiddleware
@@ -34,12 +35,22 @@ from gratify.web.timing import ServerTimingMiddleware
 PURGE_EVERY = dt.timedelta(minutes=15)
 
 
-def background_jobs(db: Database, keys: Keyring) -> list[Job]:
+def background_jobs(db: Database, keys: Keyring, stats_k: int) -> list[Job]:
     """What every worker does on a clock (`gratify.background`)."""
     return [
         Job("audit checkpoints", CHECK_EVERY, functools.partial(sign_due_checkpoints, db, keys)),
         Job("abandoned uploads", PURGE_EVERY, functools.partial(purge_abandoned, db)),
+        Job(
+            "statistics publications",
+            stored_publications.REFRESH_EVERY,
+            functools.partial(_refresh_publications, db, stats_k),
+        ),
     ]
+
+
+async def _refresh_publications(db: Database, k: int, _now: dt.datetime) -> None:
+    """The months whose counts changed, suppressed again and stored (`gratify.stats.stored`)."""
+    await stored_publications.refresh(db, k)
 
 
 async def _tenant_slugs(db: Database) -> list[str]:
@@ -69,7 +80,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         )
         # Uploads a crashed worker left pending are removed at start (and periodically later).
         await purge_abandoned(db, dt.datetime.now(dt.UTC))
-        app.state.jobs = background_jobs(db, keys) + notify_jobs(settings, db)
+        jobs = background_jobs(db, keys, settings.stats_min_count)
+        app.state.jobs = jobs + notify_jobs(settings, db)
         try:
             async with running_jobs(app.state.jobs):
                 yield

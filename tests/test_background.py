@@ -67,4 +67,5 @@ async def test_the_app_signs_checkpoints_and_sweeps_uploads(app: Starlette) -> N
         "mail outbox": dt.timedelta(seconds=5),
         "sent mail purge": dt.timedelta(hours=1),
         "deadline reminders": dt.timedelta(minutes=30),
+        "statistics publications": dt.timedelta(minutes=1),
     }

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, LargeBinary, String
+from sqlalchemy import Date, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gratify.db.base import Base
@@ -95,3 +95,18 @@ class CaseRating(Base):
         ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
     )
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class StatsPublication(Base):
+    """One month's suppressed publication (`publication.publish_counts`) for one k, kept
+    so that a request reads it instead of suppressing again: the cells and totals as JSON
+    (`stored.encode`) and the fingerprint of the counts they were computed from. A reader
+    uses it only when the fingerprint is that of the counts now; otherwise it is stale and
+    is computed again (by the request or the refresh job) and overwritten."""
+
+    __tablename__ = "stats_publications"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # YYYY-MM
+    k: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    published: Mapped[str] = mapped_column(Text)

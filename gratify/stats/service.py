@@ -1,26 +1,30 @@
 """The public statistics of a tenant or of the installation, for a period of months.
 
 `statistics` reads the aggregate rows (never the cases), publishes each month of the
-installation as one suppressed unit (`publication`) and assembles the figures of the
-page, the JSON and the CSV from that one result, so the three always agree. Results are
-kept for `CACHE_SECONDS` per scope and period: a page view costs a dictionary look-up.
+installation as one suppressed unit (`publication`; suppressed once per change of its
+counts and stored in the database, `stored`) and assembles the figures of the page, the
+JSON and the CSV from that one result, so the three always agree. Results are kept for
+`CACHE_SECONDS` per scope and period: a page view costs a dictionary look-up.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 import re
 import time
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gratify.db.engine import Database
 from gratify.errors import N_, InvalidInput, NotFound
 from gratify.rules.holidays import load_calendar
 from gratify.stats import aggregates
+from gratify.stats import stored as stored_publications
 from gratify.stats.derived import (
     Durations,
     Satisfaction,
@@ -39,6 +43,8 @@ from gratify.stats.publication import (
     publish_counts,
 )
 from gratify.stats.suppression import Key
+
+logger = logging.getLogger(__name__)
 
 CACHE_SECONDS = 60.0
 # Medians and the KPK share move slowly: a month's working-day counts are kept longer.
@@ -159,20 +165,55 @@ class StatisticsService:
         self._cache: dict[tuple[str, Period], tuple[float, Report]] = {}
         self._calendar = load_calendar()
         self._days: dict[tuple[dt.date, dt.date], int] = {}
+        self._years: dict[int, list[int]] = {}
         self._spans_cache: dict[tuple[str, str], tuple[float, Spans]] = {}
         self._months: dict[tuple[str, int], tuple[dict[Key, int], MonthFigures]] = {}
+        # How a month is suppressed: `publish_counts`; tests count the calls through it.
+        self.publish: stored_publications.Publish = publish_counts
 
-    def _month(self, month: str, counts: dict[Key, int]) -> MonthFigures:
-        """One month's publication, computed again only when its counts changed (old
-        months rarely do: only when a case received then changes status)."""
-        key = (month, hash(frozenset(counts.items())))
-        figures = self._months.get(key)
+    def _remembered(self, month: str, counts: dict[Key, int]) -> MonthFigures | None:
+        """The month's publication if this worker has it for these very counts."""
+        if not counts:
+            return MonthFigures(month, {}, {})  # nothing counted: nothing to suppress
+        figures = self._months.get((month, hash(frozenset(counts.items()))))
         if figures is None or figures[0] != counts:
-            if len(self._months) > 4096:
-                self._months.clear()
-            figures = (dict(counts), publish_counts(month, counts, self.k))
-            self._months[key] = figures
+            return None
         return figures[1]
+
+    def _remember(self, month: str, counts: dict[Key, int], figures: MonthFigures) -> None:
+        if len(self._months) > 4096:
+            self._months.clear()
+        self._months[(month, hash(frozenset(counts.items())))] = (dict(counts), figures)
+
+    async def _publications(
+        self, detail: dict[str, dict[Key, int]], period: Period, stored: dict[str, tuple[str, str]]
+    ) -> list[MonthFigures]:
+        """Each month's publication: this worker's copy when its counts are unchanged,
+        else the stored one when it was computed from these counts (`stored`), else
+        suppressed now and stored for every worker (old months rarely change: only when
+        a case received then changes status)."""
+        out: list[MonthFigures] = []
+        fresh: list[tuple[str, str, str]] = []
+        for month in period.months:
+            counts = detail.get(month, {})
+            figures = self._remembered(month, counts)
+            if figures is None:
+                fp = stored_publications.fingerprint(counts, self.k)
+                kept = stored.get(month)
+                if kept is not None and kept[0] == fp:
+                    figures = stored_publications.decode(month, kept[1])
+                else:
+                    figures = self.publish(month, counts, self.k)
+                    fresh.append((month, fp, stored_publications.encode(figures)))
+                self._remember(month, counts, figures)
+            out.append(figures)
+        if fresh:
+            try:
+                async with self.db.writing() as session:
+                    await stored_publications.store(session, self.k, fresh)
+            except SQLAlchemyError as error:  # the figures stand; the job stores them later
+                logger.warning("storing statistics publications failed: %s", type(error).__name__)
+        return out
 
     async def _spans(
         self, session: AsyncSession, scope: str, tenant_id: int | None, period: Period
@@ -206,8 +247,34 @@ class StatisticsService:
     def _working_days(self, start: dt.date, end: dt.date) -> int:
         key = (start, end)
         if key not in self._days:
-            self._days[key] = self._calendar.working_days_between(start, end)
+            self._days[key] = self._between(start, end)
         return self._days[key]
+
+    def _between(self, start: dt.date, end: dt.date) -> int:
+        """`working_days_between` from each year's running count of working days (the
+        calendar counts day by day: seconds for the tens of thousands of pairs of a cold
+        start). Years the calendar does not cover go to the calendar, which refuses them."""
+        if end < start:
+            return -self._between(end, start)
+        years = range(start.year, end.year + 1)
+        if not all(self._calendar.covers(dt.date(y, 1, 1)) for y in years):
+            return self._calendar.working_days_between(start, end)
+        before_start = self._year_counts(start.year)[start.timetuple().tm_yday - 1]
+        through_end = self._year_counts(end.year)[end.timetuple().tm_yday - 1]
+        whole = sum(self._year_counts(y)[-1] for y in range(start.year, end.year))
+        return whole + through_end - before_start
+
+    def _year_counts(self, year: int) -> list[int]:
+        """Working days from 1 January of `year` through each day of it (inclusive)."""
+        counts = self._years.get(year)
+        if counts is None:
+            counts, total, day = [], 0, dt.date(year, 1, 1)
+            while day.year == year:
+                total += self._calendar.is_working_day(day)
+                counts.append(total)
+                day += dt.timedelta(days=1)
+            self._years[year] = counts
+        return counts
 
     async def statistics(self, scope: str, period: Period) -> Report:
         """The report of a tenant (its slug) or of the installation (``"*"``); a tenant
@@ -236,7 +303,10 @@ class StatisticsService:
                 session, period.first, period.last, tenant_id, self.today()
             )
             ratings = await aggregates.load_ratings(session, period.first, period.last, tenant_id)
-        months = [self._month(m, detail.get(m, {})) for m in period.months]
+            stored = await stored_publications.load(
+                session, [m for m in period.months if detail.get(m)], self.k
+            )
+        months = await self._publications(detail, period, stored)
         return Report(
             scope=scope,
             scope_name=names.tenants[tenant_id][1] if tenant_id is not None else "",
