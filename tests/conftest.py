@@ -90,9 +90,16 @@ async def migrated_url(
     backend: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[str]:
     """A database at head, shared by the session's tests (each rolls back its changes)."""
+    async with migrated_database(backend, tmp_path_factory.mktemp("db")) as url:
+        yield url
+
+
+@contextlib.asynccontextmanager
+async def migrated_database(backend: str, folder: Path) -> AsyncIterator[str]:
+    """A new database at head on `backend`: a SQLite file in `folder`, or a PostgreSQL
+    database of its own (dropped after; unreachable: skipped, or failed under CI=true)."""
     if backend == "sqlite":
-        path = tmp_path_factory.mktemp("db") / "gratify.sqlite3"
-        url = f"sqlite+aiosqlite:///{path}"
+        url = f"sqlite+aiosqlite:///{folder / 'gratify.sqlite3'}"
         engine = create_engine(url)
         await upgrade_to_head(engine)
         await engine.dispose()

@@ -30,9 +30,8 @@ from gratify.audit.events import AuditEventError
 from gratify.audit.listing import list_entries
 from gratify.audit.models import AuditCheckpoint, AuditEntry, AuditHead
 from gratify.crypto.sign import SigningKey, canonical_json, sign_document
-from gratify.db.engine import Database, create_engine
-from gratify.db.migrate import upgrade_to_head
-from tests.conftest import RollbackDatabase, postgres_database
+from gratify.db.engine import Database
+from tests.conftest import RollbackDatabase, migrated_database
 
 TENANT = 4242
 NOW = dt.datetime(2026, 11, 23, 9, 30, 15, 123456, tzinfo=dt.UTC)
@@ -387,19 +386,7 @@ async def test_a_checkpoint_every_n_entries(session: AsyncSession, keyring: Keyr
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def fresh_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
     """A database of its own that really commits, on each engine."""
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'audit.sqlite3'}"
-        engine = create_engine(url)
-        await upgrade_to_head(engine)
-        await engine.dispose()
-        db = Database(url)
-        yield db
-        await db.dispose()
-        return
-    async with postgres_database() as url:
-        engine = create_engine(url)
-        await upgrade_to_head(engine)
-        await engine.dispose()
+    async with migrated_database(request.param, tmp_path) as url:
         db = Database(url)
         try:
             yield db

@@ -23,10 +23,9 @@ from gratify.accounts.keys import Keyring
 from gratify.audit.chain import CHECKPOINT_EVERY, record, verify
 from gratify.audit.models import AuditCheckpoint, AuditEntry
 from gratify.crypto.sign import SigningKey
-from gratify.db.engine import Database, create_engine
-from gratify.db.migrate import upgrade_to_head
+from gratify.db.engine import Database
 from tests.audit.appender import EVENT, actor_of
-from tests.conftest import postgres_database
+from tests.conftest import migrated_database
 
 TENANT = 77
 OTHER_TENANT = 78
@@ -40,18 +39,8 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
     """A migrated database of its own that the worker processes commit to, on each engine
-    (PostgreSQL unreachable: skipped, or failed under CI=true, by `postgres_database`)."""
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'audit.sqlite3'}"
-        engine = create_engine(url)
-        await upgrade_to_head(engine)
-        await engine.dispose()
-        yield url
-        return
-    async with postgres_database() as url:
-        engine = create_engine(url)
-        await upgrade_to_head(engine)
-        await engine.dispose()
+    (PostgreSQL unreachable: skipped, or failed under CI=true, by `migrated_database`)."""
+    async with migrated_database(request.param, tmp_path) as url:
         yield url
 
 
