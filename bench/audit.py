@@ -55,10 +55,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script from a checkout
     sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import BigInteger, Integer, String, Text, UniqueConstraint, insert, text
+from sqlalchemy import MetaData, insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bench.results import machine_lines, write_section
 from gratify.accounts.keys import Keyring, create_server_keys, ensure_keys_dir
@@ -72,9 +71,8 @@ from gratify.audit.chain import (
     record,
     verify,
 )
-from gratify.audit.models import HASH_LENGTH, AuditEntry, AuditHead
+from gratify.audit.models import AuditEntry, AuditHead
 from gratify.crypto.sign import SigningKey, canonical_json, sign_document
-from gratify.db.base import UTCDateTime
 from gratify.db.engine import Database, create_engine
 from gratify.db.migrate import upgrade_to_head
 
@@ -98,28 +96,12 @@ SEED = 20261123
 # The appending workers (separate processes) ---------------------------------------------
 
 
-class _PlainBase(DeclarativeBase):
-    pass
-
-
-class PlainEntry(_PlainBase):
-    """A copy of ``audit_entries`` (the same columns, unique and index) for the baseline."""
-
-    __tablename__ = "bench_plain_entries"
-    __table_args__ = (UniqueConstraint("tenant_id", "seq"),)
-
-    id: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True
-    )
-    tenant_id: Mapped[int] = mapped_column(Integer)
-    seq: Mapped[int] = mapped_column(BigInteger)
-    event: Mapped[str] = mapped_column(String(64))
-    actor: Mapped[str] = mapped_column(String(32))
-    case_id: Mapped[str | None] = mapped_column(String(32), index=True)
-    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    details: Mapped[str] = mapped_column(Text)
-    prev_hash: Mapped[str] = mapped_column(String(HASH_LENGTH))
-    hash: Mapped[str] = mapped_column(String(HASH_LENGTH))
+# The baseline's table: ``audit_entries`` copied (the same columns, unique and index),
+# so a plain insert differs from an append only by the chain.
+PLAIN_METADATA = MetaData()
+PLAIN_ENTRIES = AuditEntry.metadata.tables[AuditEntry.__tablename__].to_metadata(
+    PLAIN_METADATA, name="bench_plain_entries"
+)
 
 
 APPEND_EVENT = "case.transitioned"
@@ -138,8 +120,8 @@ async def _append_one(
             case_id=case_id, details=APPEND_DETAILS, now=now,
         )  # fmt: skip
         return
-    session.add(
-        PlainEntry(
+    await session.execute(
+        PLAIN_ENTRIES.insert().values(
             tenant_id=tenant,
             seq=(job["worker"] + 1) * 10**9 + i,
             event=APPEND_EVENT,
@@ -151,7 +133,6 @@ async def _append_one(
             hash=secrets.token_hex(32),
         )
     )
-    await session.flush()
 
 
 def _clock() -> float:
@@ -640,7 +621,7 @@ async def run_engine(
             scratch = create_engine(url)
             try:
                 async with scratch.begin() as conn:
-                    await conn.run_sync(_PlainBase.metadata.create_all)
+                    await conn.run_sync(PLAIN_METADATA.create_all)
             finally:
                 await scratch.dispose()
             log(f"{engine}: appends")
